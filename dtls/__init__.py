@@ -1,0 +1,1 @@
+"""DTLS 1.2 and DTLS-SRTP key export on pyOpenSSL."""

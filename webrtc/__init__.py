@@ -1,0 +1,1 @@
+"""The W3C WebRTC API (RTCPeerConnection and friends), spelled as aiortc spells it."""
