@@ -814,20 +814,26 @@ class Association:
         status, cookie = self._cookies.open(body, now=now, lifetime=self.settings.cookie_lifetime)
         if cookie is None:
             self.stats.dropped_bad_cookie += 1
-            if status == COOKIE_STALE and self.peer_tag:
-                self._control.append(
-                    C.chunk(C.ERROR, 0, C.cause(C.CAUSE_STALE_COOKIE, struct.pack("!I", 0)))
-                )
             return
         state = self.state
         if state in _CONNECTED:
             if cookie.local_tag == self.local_tag and cookie.peer_tag == self.peer_tag:
-                self._control.append(C.chunk(C.COOKIE_ACK))  # case D: our COOKIE ACK was lost
+                # Case D: our COOKIE ACK was lost and this is the COOKIE ECHO that set the
+                # association up, resent; its age does not matter any more.
+                self._control.append(C.chunk(C.COOKIE_ACK))
+            elif status == COOKIE_STALE:
+                self.stats.dropped_bad_cookie += 1
             elif cookie.local_tie_tag == self.local_tag and cookie.peer_tie_tag == self.peer_tag:
                 self._send_abort(C.cause(C.CAUSE_PROTOCOL_VIOLATION, b"restart"), now)
                 self._end("the peer restarted the association", error=True)  # case A
             else:
                 self.stats.dropped_bad_cookie += 1  # case C, or a cookie of another time
+            return
+        if status == COOKIE_STALE:
+            self.stats.dropped_bad_cookie += 1
+            if self.peer_tag or cookie.peer_tag:
+                stale = C.chunk(C.ERROR, 0, C.cause(C.CAUSE_STALE_COOKIE, struct.pack("!I", 0)))
+                self._send_alone(stale, cookie.peer_tag)
             return
         if cookie.local_tag != self.local_tag or cookie.local_tsn != self.local_tsn:
             self.stats.dropped_bad_cookie += 1

@@ -86,7 +86,9 @@ class CookieJar:
         return body + self._mac(body)
 
     def open(self, cookie: bytes, *, now: float, lifetime: float) -> tuple[int, CookieState | None]:
-        """``(COOKIE_OK, state)``, or ``(COOKIE_FORGED | COOKIE_STALE, None)``."""
+        """``(COOKIE_OK, state)``, ``(COOKIE_STALE, state)`` for an authentic but expired cookie
+        (a retransmitted COOKIE ECHO of an association already up is still recognisable), or
+        ``(COOKIE_FORGED, None)``."""
         if len(cookie) != _BODY.size + _MAC_SIZE:
             return COOKIE_FORGED, None
         body, mac = cookie[: _BODY.size], cookie[_BODY.size :]
@@ -97,5 +99,5 @@ class CookieJar:
             return COOKIE_FORGED, None
         state = CookieState(*fields[1:])
         if not state.created - 1.0 <= now <= state.created + lifetime:
-            return COOKIE_STALE, None
+            return COOKIE_STALE, state
         return COOKIE_OK, state

@@ -77,6 +77,8 @@ class SctpSettings:
             raise ValueError("stream counts must be in 1..65535")
         if self.receive_window < 1500 or self.max_message_size < 0:
             raise ValueError("receive_window must be at least 1500 bytes")
+        if self.max_message_size > self.receive_window:
+            raise ValueError("receive_window must hold a message of max_message_size bytes")
         if not 0 < self.rto_min <= self.rto_initial <= self.rto_max:
             raise ValueError("need 0 < rto_min <= rto_initial <= rto_max")
         if self.sack_every < 1 or self.max_burst < 1 or self.initial_cwnd_mtus < 1:

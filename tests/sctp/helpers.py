@@ -93,3 +93,35 @@ def connect(sim: Simulation, a: SctpNode, b: SctpNode, *, timeout: float = 60.0)
     b.drain()
     ok = sim.run_until(lambda: a.association.connected and b.association.connected, timeout=timeout)
     assert ok, (a.association.state, b.association.state)
+
+
+def connected_pair(
+    *,
+    seed: int = 0,
+    conditions: Conditions | None = None,
+    settings_a: SctpSettings | None = None,
+    settings_b: SctpSettings | None = None,
+    channels: bool = False,
+) -> tuple[Simulation, SctpNode, SctpNode]:
+    """:func:`association_pair`, connected (the handshake runs on a clean link first when the
+    test's conditions are lossy, unless ``lossy_handshake`` tests do it themselves)."""
+    sim, a, b = association_pair(
+        seed=seed,
+        conditions=conditions,
+        settings_a=settings_a,
+        settings_b=settings_b,
+        channels=channels,
+    )
+    connect(sim, a, b, timeout=600.0)
+    a.events.clear()
+    b.events.clear()
+    return sim, a, b
+
+
+def payloads(rng: random.Random, count: int, sizes: tuple[int, ...]) -> list[bytes]:
+    """Distinct, checkable messages: a sequence number up front, random bytes after."""
+    out = []
+    for i in range(count):
+        size = max(4, rng.choice(sizes))
+        out.append(i.to_bytes(4, "big") + rng.randbytes(size - 4))
+    return out
