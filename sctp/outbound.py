@@ -347,7 +347,9 @@ class Outbound:
         self._fast_rtx_budget = False
         marks = self._marks
         for tsn in sorted(self._rtx):
-            entry = self._rtx[tsn]
+            entry = self._rtx.get(tsn)
+            if entry is None:
+                continue  # abandoned with an earlier chunk of its message
             payload, msg, flags, ssn, _ = entry
             mark = marks[tsn]
             if msg.tsns is not None and self._should_abandon(msg, mark.nsent, now):

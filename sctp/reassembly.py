@@ -388,9 +388,13 @@ class Reassembly:
             last = stream.next_ssn + ds
             for ussn in [s for s in stream.partial if s <= last]:
                 self.buffered -= stream.partial.pop(ussn).size
+            # Complete messages up to the skipped SSN are still delivered, in order; only the
+            # gaps are skipped (RFC 3758 §3.6).
+            for ussn in sorted(s for s in stream.ready if s <= last):
+                ppid, data = stream.ready.pop(ussn)
+                self.buffered -= len(data)
+                self._emit(sid, ppid, data)
             stream.next_ssn = last + 1
-            for ussn in [s for s in stream.ready if s < stream.next_ssn]:
-                self.buffered -= len(stream.ready.pop(ussn)[1])
             self._drain(sid, stream)
         for stream in self._streams.values():
             for ussn in [s for s, p in stream.partial.items() if p.hopeless(cum)]:
