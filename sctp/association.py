@@ -145,7 +145,12 @@ class Association:
         self._prefix = header_prefix(s.local_port, s.remote_port, 0)
         self._prefix_crc = header_crc(self._prefix)
 
-        self.rto = RtoEstimator(initial=s.rto_initial, minimum=s.rto_min, maximum=s.rto_max)
+        self.rto = RtoEstimator(
+            initial=s.rto_initial,
+            minimum=s.rto_min,
+            maximum=s.rto_max,
+            backoff_cap=s.max_timer_backoff,
+        )
         self.cc = CongestionControl(
             mtu=s.mtu, initial_cwnd_mtus=s.initial_cwnd_mtus, peer_rwnd=s.receive_window
         )
@@ -180,6 +185,8 @@ class Association:
         self._hb_sent_at = 0.0
         self._hb_timeout_at: float | None = None
         self._now = 0.0
+        self._flush_pending = False
+        """Messages were queued by ``send``; ``poll_transmit`` builds their packets."""
         self._soonest: float | None = None
         """A deadline no later than every timer's but T3 (which Outbound keeps): exact after
         ``handle_timeout``, possibly early after a timer was stopped (an early wake-up is
@@ -281,8 +288,9 @@ class Association:
             counted=0 if ppid in _EMPTY_PPIDS else size,
         )
         self.stats.messages_sent += 1
-        if self.state is S.ESTABLISHED:
-            self._flush(now)
+        # Packets are built when the driver next polls: messages sent in a burst share packets
+        # (bundling, RFC 9260 §6.10) and a burst costs one flush instead of one per message.
+        self._flush_pending = self._sending
 
     def buffered_amount(self, stream_id: int) -> int:
         return self.outbound.buffered_amount(stream_id)
@@ -330,6 +338,8 @@ class Association:
     # --- outputs ----------------------------------------------------------------------------
 
     def poll_transmit(self) -> bytes | None:
+        if self._flush_pending:
+            self._flush(self._now)
         tx = self._tx
         return tx.popleft() if tx else None
 
@@ -400,17 +410,19 @@ class Association:
 
     def _count_error(self, what: str, now: float) -> None:
         self._errors += 1
-        if self._errors > self.settings.max_association_retransmits:
+        limit = self.settings.max_association_retransmits
+        if limit is not None and self._errors > limit:
             self.log.info("association failed: %s %d times", what, self._errors)
             self._send_abort(C.cause(C.CAUSE_PROTOCOL_VIOLATION, b"too many retransmissions"), now)
             self._end(f"too many retransmissions ({what})", error=True)
 
     def _on_t1(self, now: float) -> None:
         self._t1_count += 1
-        if self._t1_count > self.settings.max_init_retransmits:
+        limit = self.settings.max_init_retransmits
+        if limit is not None and self._t1_count > limit:
             self._end("handshake timed out", error=True)
             return
-        self._t1_rto = min(self._t1_rto * 2, self.settings.rto_max)
+        self._t1_rto = self.rto.backed_off(self._t1_rto)
         if self.state is S.COOKIE_WAIT:
             self._send_init(now)
         elif self.state is S.COOKIE_ECHOED:
@@ -422,7 +434,8 @@ class Association:
 
     def _on_t2(self, now: float) -> None:
         self._t2_count += 1
-        if self._t2_count > self.settings.max_association_retransmits:
+        limit = self.settings.max_association_retransmits
+        if limit is not None and self._t2_count > limit:
             self._send_abort(b"", now)
             self._end("shutdown timed out", error=True)
             return
@@ -434,6 +447,8 @@ class Association:
     def _on_heartbeat_timer(self, now: float) -> None:
         interval = self.settings.heartbeat_interval
         idle_since = max(self.outbound.last_sent_at, self._hb_sent_at)
+        if self.outbound.has_outstanding:
+            idle_since = now  # data in flight: T3-rtx watches the path, no heartbeat needed
         if now - idle_since < interval:
             self._hb_at = idle_since + interval + self.rto.rto
             self._arm(self._hb_at)
@@ -601,14 +616,13 @@ class Association:
         stats = self.stats
         stats.sacks_received += 1
         out = self.outbound
-        before = out.cum_ack
         result = out.on_sack(cum, a_rwnd, gaps, now)
         if result == SACK_STALE:
             stats.dropped_sack_stale += 1
         elif result == SACK_INVALID:
             stats.dropped_sack_invalid += 1
-        elif out.cum_ack != before:
-            self._errors = 0
+        elif out.newly_acked:
+            self._errors = 0  # the peer acknowledged data: it is alive (RFC 9260 §8.1)
         if not self._established:
             self._shutdown_progress(now)
 
@@ -1035,6 +1049,7 @@ class Association:
 
     def _flush(self, now: float) -> None:
         """Bundle everything due into packets of at most ``mtu`` bytes (RFC 9260 §6.10)."""
+        self._flush_pending = False
         if self.ended:
             self._control.clear()
             return

@@ -175,6 +175,8 @@ class Outbound:
         self.partial_reliability = partial_reliability
         self.t3_at: float | None = None
         self.forward_tsn_pending = False
+        self.newly_acked = 0
+        """Bytes the last SACK acknowledged for the first time (cumulatively or in gaps)."""
         self.buffered_total = 0
         self.last_sent_at = 0.0
         self._emit = emit
@@ -259,6 +261,11 @@ class Outbound:
     def idle(self) -> bool:
         """Nothing queued, nothing in flight: what SHUTDOWN waits for (RFC 9260 §9.2)."""
         return not self._sent and self._current is None and not self._active
+
+    @property
+    def has_outstanding(self) -> bool:
+        """Chunks were sent and are not yet cumulatively acknowledged."""
+        return bool(self._sent)
 
     @property
     def has_pending(self) -> bool:
@@ -359,8 +366,8 @@ class Outbound:
             pad = -length & 3
             if used + length + pad > room:
                 break
-            if not budget and self.flight >= self.cc.cwnd:
-                break
+            if not budget and self.flight and self.flight + length > self.cc.cwnd:
+                break  # after T3-rtx: one packet's worth at cwnd = 1 MTU (§6.3.3 E3)
             del self._rtx[tsn]
             mark.rtx = False
             mark.nsent += 1
@@ -464,6 +471,7 @@ class Outbound:
                 self.apap = cum
         if gaps:
             acked_bytes += self._on_gaps(cum, gaps)
+        self.newly_acked = acked_bytes
         outstanding = self.outstanding
         self.peer_a_rwnd = a_rwnd
         self.rwnd = a_rwnd - outstanding if a_rwnd > outstanding else 0

@@ -10,11 +10,19 @@ from __future__ import annotations
 class RtoEstimator:
     """SRTT, RTTVAR and RTO of one path (SCTP over DTLS has exactly one)."""
 
-    __slots__ = ("_max", "_min", "rto", "rttvar", "srtt")
+    __slots__ = ("_backoff_cap", "_max", "_min", "rto", "rttvar", "srtt")
 
-    def __init__(self, *, initial: float, minimum: float, maximum: float) -> None:
+    def __init__(
+        self,
+        *,
+        initial: float,
+        minimum: float,
+        maximum: float,
+        backoff_cap: float | None = None,
+    ) -> None:
         self._min = minimum
         self._max = maximum
+        self._backoff_cap = maximum if backoff_cap is None else min(backoff_cap, maximum)
         self.rto = initial
         self.srtt: float | None = None
         self.rttvar = 0.0
@@ -34,5 +42,10 @@ class RtoEstimator:
         self.rto = self._min if rto < self._min else self._max if rto > self._max else rto
 
     def back_off(self) -> None:
-        """The T3-rtx (or another RTO-based) timer expired: double the RTO (E2 of §6.3.3)."""
-        self.rto = min(self.rto * 2, self._max)
+        """The T3-rtx (or another RTO-based) timer expired: double the RTO (E2 of §6.3.3), up to
+        the back-off cap (never lowering an RTO that measurements made larger)."""
+        self.rto = min(self.rto * 2, max(self._backoff_cap, self.rto))
+
+    def backed_off(self, value: float) -> float:
+        """``value`` doubled under the same cap (for T1-init, which has no RTT yet)."""
+        return min(value * 2, max(self._backoff_cap, value))

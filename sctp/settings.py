@@ -44,10 +44,16 @@ class SctpSettings:
     """RTO.Min; 1 s in RFC 9260, 400 ms in the browser stacks (above a 200 ms delayed ack)."""
     rto_max: float = 60.0
     """RTO.Max (RFC 9260 §16)."""
-    max_init_retransmits: int = 8
-    """Max.Init.Retransmits: INIT and COOKIE ECHO attempts before the association fails."""
-    max_association_retransmits: int = 10
-    """Association.Max.Retrans: consecutive timeouts before the association fails."""
+    max_init_retransmits: int | None = None
+    """Max.Init.Retransmits: INIT and COOKIE ECHO attempts before the handshake fails. None (the
+    browsers' choice) keeps trying: in WebRTC, ICE and DTLS decide when the path is dead."""
+    max_association_retransmits: int | None = None
+    """Association.Max.Retrans: consecutive timeouts before the association fails. None, as in
+    the browsers, never gives up for this reason (RFC 9260 §16 suggests 10)."""
+    max_timer_backoff: float | None = 3.0
+    """Upper bound of an exponentially backed-off timer (T1, T2, T3, heartbeat, re-config):
+    WebRTC stacks cap it at 3 s so a link that comes back is used again within seconds, not
+    after RTO.Max (60 s). None lets the RTO double up to ``rto_max`` as RFC 9260 does."""
     heartbeat_interval: float = 30.0
     """HB.interval on an idle association; 0 disables heartbeats."""
     delayed_ack_timeout: float = 0.2
@@ -81,5 +87,7 @@ class SctpSettings:
             raise ValueError("receive_window must hold a message of max_message_size bytes")
         if not 0 < self.rto_min <= self.rto_initial <= self.rto_max:
             raise ValueError("need 0 < rto_min <= rto_initial <= rto_max")
+        if self.max_timer_backoff is not None and self.max_timer_backoff <= 0:
+            raise ValueError("max_timer_backoff must be positive")
         if self.sack_every < 1 or self.max_burst < 1 or self.initial_cwnd_mtus < 1:
             raise ValueError("sack_every, max_burst and initial_cwnd_mtus must be positive")

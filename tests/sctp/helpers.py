@@ -5,12 +5,15 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sctp.association import Association
 from sctp.channels import ChannelManager
 from sctp.events import MessageReceived, SctpEvent
 from sctp.settings import SctpSettings
 from tests.simnet import Address, Conditions, Simulation
+
+E = TypeVar("E")
 
 A_ADDR: Address = ("10.0.0.1", 5000)
 B_ADDR: Address = ("10.0.0.2", 5000)
@@ -53,7 +56,7 @@ class SctpNode:
             else:
                 self.events.append(event)
 
-    def events_of(self, kind: type) -> list[SctpEvent]:
+    def events_of(self, kind: type[E]) -> list[E]:
         return [e for e in self.events if isinstance(e, kind)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_every_channel_type_is_announced_with_ids_by_dtls_role() -> None:
     assert ids_b == [1, 3]  # the DTLS server: odd ids
     sim.run_for(1.0)
     requested = b.events_of(ChannelRequested)
-    assert [(e.stream_id, e.label) for e in requested] == [  # type: ignore[attr-defined]
+    assert [(e.stream_id, e.label) for e in requested] == [
         (sid, p.label) for sid, p in zip(ids_a, CHANNEL_TYPES, strict=True)
     ]
     for event, params in zip(requested, CHANNEL_TYPES, strict=True):
@@ -64,8 +65,8 @@ def test_every_channel_type_is_announced_with_ids_by_dtls_role() -> None:
         )
         assert event.max_retransmits == params.max_retransmits
         assert event.max_packet_lifetime == params.max_packet_lifetime
-    assert [e.stream_id for e in a.events_of(ChannelOpened)] == ids_a  # type: ignore[attr-defined]
-    assert {e.stream_id for e in a.events_of(ChannelRequested)} == set(ids_b)  # type: ignore[attr-defined]
+    assert [e.stream_id for e in a.events_of(ChannelOpened)] == ids_a
+    assert {e.stream_id for e in a.events_of(ChannelRequested)} == set(ids_b)
     # Messages flow both ways on every channel, strings and binary with their PPIDs.
     for sid in ids_a:
         _manager(a).send(sid, f"to b on {sid}", now=sim.now)
@@ -85,7 +86,7 @@ def test_channels_opened_before_the_association_wait_for_it() -> None:
     sim.run_for(0.5)
     assert isinstance(a.events[0], AssociationEstablished)
     assert a.events_of(ChannelOpened) == [ChannelOpened(sid)]
-    assert [e.label for e in b.events_of(ChannelRequested)] == ["early"]  # type: ignore[attr-defined]
+    assert [e.label for e in b.events_of(ChannelRequested)] == ["early"]
 
 
 def test_negotiated_channels_send_no_dcep() -> None:
@@ -149,39 +150,48 @@ def test_closing_resets_both_streams_and_frees_the_id(closer_is_opener: bool) ->
     _manager(a).send(sid, b"fresh", now=sim.now)
     sim.run_for(0.5)
     assert b.messages[-1] == MessageReceived(sid, PPID_BINARY, b"fresh")
-    assert [e.label for e in b.events_of(ChannelRequested)][-1] == "again"  # type: ignore[attr-defined]
+    assert [e.label for e in b.events_of(ChannelRequested)][-1] == "again"
+
+
+def _close_under_loss(seed: int) -> None:
+    sim, a, b = _pair(seed)
+    sim.network.default = Conditions(loss=0.25, delay=0.02, reorder=0.1)
+    sids = [_manager(a).open_channel(ChannelParameters(), now=sim.now) for _ in range(4)]
+    for sid in sids:
+        _manager(a).send(sid, b"m" * 2000, now=sim.now)
+    assert sim.run_until(lambda: len(b.messages) == 4, timeout=300)
+    for sid in sids[:2]:
+        _manager(a).close_channel(sid, now=sim.now)
+    _manager(b).close_channel(sids[3], now=sim.now)
+    closed = {sids[0], sids[1], sids[3]}
+
+    def both_closed() -> bool:
+        return all(
+            closed <= {e.stream_id for e in node.events_of(ChannelClosed)} for node in (a, b)
+        )
+
+    assert sim.run_until(both_closed, timeout=600), seed
+    assert _manager(a).channel_state(sids[2]) == "open"
+    assert _manager(a).channel_count() == 1 and _manager(b).channel_count() == 1
 
 
 def test_closing_under_loss() -> None:
     for seed in range(10):
-        sim, a, b = _pair(seed)
-        sim.network.default = Conditions(loss=0.25, delay=0.02, reorder=0.1)
-        sids = [_manager(a).open_channel(ChannelParameters(), now=sim.now) for _ in range(4)]
-        for sid in sids:
-            _manager(a).send(sid, b"m" * 2000, now=sim.now)
-        assert sim.run_until(lambda: len(b.messages) == 4, timeout=300)
-        for sid in sids[:2]:
-            _manager(a).close_channel(sid, now=sim.now)
-        _manager(b).close_channel(sids[3], now=sim.now)
-        closed = {sids[0], sids[1], sids[3]}
-        assert sim.run_until(
-            lambda: closed
-            <= {e.stream_id for e in a.events_of(ChannelClosed)}  # type: ignore[attr-defined]
-            and closed <= {e.stream_id for e in b.events_of(ChannelClosed)},  # type: ignore[attr-defined]
-            timeout=600,
-        ), seed
-        assert _manager(a).channel_state(sids[2]) == "open"
-        assert _manager(a).channel_count() == 1 and _manager(b).channel_count() == 1
+        _close_under_loss(seed)
+
+
+def _both_closed(a: SctpNode, b: SctpNode, sid: int) -> Callable[[], bool]:
+    done = ChannelClosed(sid)
+    return lambda: done in a.events and done in b.events
 
 
 def _cycle(sim: Simulation, a: SctpNode, b: SctpNode, count: int) -> None:
-    ma, mb = _manager(a), _manager(b)
+    manager = _manager(a)
     for i in range(count):
-        sid = ma.open_channel(ChannelParameters(label="churn"), now=sim.now)
-        ma.send(sid, b"hi", now=sim.now)
-        ma.close_channel(sid, now=sim.now)
-        assert sim.run_until(lambda s=sid: ChannelClosed(s) in b.events, timeout=30), i
-        assert sim.run_until(lambda s=sid: ChannelClosed(s) in a.events, timeout=30), i
+        sid = manager.open_channel(ChannelParameters(label="churn"), now=sim.now)
+        manager.send(sid, b"hi", now=sim.now)
+        manager.close_channel(sid, now=sim.now)
+        assert sim.run_until(_both_closed(a, b, sid), timeout=30), i
         a.events.clear()
         b.events.clear()
         a.messages.clear()
@@ -223,7 +233,7 @@ def test_the_memory_check_would_see_a_leak() -> None:
 
 
 def test_peer_without_stream_reset_closes_locally() -> None:
-    sim, a, b = _pair(7)
+    sim, a, _ = _pair(7)
     a.association.peer_reconfig = False  # as if the peer's INIT lacked RE-CONFIG
     sid = _manager(a).open_channel(ChannelParameters(), now=sim.now)
     sim.run_for(0.2)

@@ -24,42 +24,46 @@ def _seq(data: bytes) -> int:
 
 def test_partial_reliable_streams_drop_and_never_stall_reliable_ones() -> None:
     for seed in range(12):
-        sim, a, b = connected_pair(seed=seed)
-        sim.network.default = Conditions(loss=0.2, delay=0.02, jitter=0.005, reorder=0.05)
-        rng = random.Random(seed)
-        sent: dict[int, list[bytes]] = {s: [] for s in (0, 2, 4, 6)}
-        for i, data in enumerate(payloads(rng, 160, (10, 500, 1500, 4000))):
-            sid = (RELIABLE, REXMIT_ORDERED, TIMED_UNORDERED, REXMIT_UNORDERED)[i % 4]
-            a.association.send(
-                sid,
-                53,
-                data,
-                now=sim.now,
-                ordered=sid in (RELIABLE, REXMIT_ORDERED),
-                max_retransmits=0 if sid in (REXMIT_ORDERED, REXMIT_UNORDERED) else None,
-                lifetime=0.05 if sid == TIMED_UNORDERED else None,
-            )
-            sent[sid].append(data)
-        reliable = len(sent[RELIABLE])
-        assert sim.run_until(lambda: len(_by_stream(b.messages, 0)) == reliable, timeout=300)
-        sim.run_for(5.0)  # let FORWARD TSNs settle what was abandoned
-        assert _by_stream(b.messages, RELIABLE) == sent[RELIABLE]
-        for sid in (REXMIT_ORDERED, TIMED_UNORDERED, REXMIT_UNORDERED):
-            got = _by_stream(b.messages, sid)
-            assert len(got) == len(set(got)), "a partial-reliable message arrived twice"
-            assert set(got) <= set(sent[sid])
-            if sid == REXMIT_ORDERED:
-                assert [_seq(m) for m in got] == sorted(_seq(m) for m in got)
-        stats = a.association.stats
-        assert stats.messages_abandoned > 0 and stats.forward_tsns_sent > 0
-        delivered_pr = sum(len(_by_stream(b.messages, s)) for s in (2, 4, 6))
-        assert delivered_pr < sum(len(sent[s]) for s in (2, 4, 6))
-        # Nothing is left hanging: the sender learns that everything was received or skipped,
-        # and both ends agree on the cumulative TSN.
-        assert sim.run_until(lambda: a.association.outbound.idle, timeout=300)
-        inbound = b.association.inbound
-        assert inbound is not None and not inbound.above
-        assert inbound.cum == a.association.outbound.cum_ack
+        _mixed_reliability(seed)
+
+
+def _mixed_reliability(seed: int) -> None:
+    sim, a, b = connected_pair(seed=seed)
+    sim.network.default = Conditions(loss=0.2, delay=0.02, jitter=0.005, reorder=0.05)
+    rng = random.Random(seed)
+    sent: dict[int, list[bytes]] = {s: [] for s in (0, 2, 4, 6)}
+    for i, data in enumerate(payloads(rng, 160, (10, 500, 1500, 4000))):
+        sid = (RELIABLE, REXMIT_ORDERED, TIMED_UNORDERED, REXMIT_UNORDERED)[i % 4]
+        a.association.send(
+            sid,
+            53,
+            data,
+            now=sim.now,
+            ordered=sid in (RELIABLE, REXMIT_ORDERED),
+            max_retransmits=0 if sid in (REXMIT_ORDERED, REXMIT_UNORDERED) else None,
+            lifetime=0.05 if sid == TIMED_UNORDERED else None,
+        )
+        sent[sid].append(data)
+    reliable = len(sent[RELIABLE])
+    assert sim.run_until(lambda: len(_by_stream(b.messages, 0)) == reliable, timeout=300)
+    sim.run_for(5.0)  # let FORWARD TSNs settle what was abandoned
+    assert _by_stream(b.messages, RELIABLE) == sent[RELIABLE]
+    for sid in (REXMIT_ORDERED, TIMED_UNORDERED, REXMIT_UNORDERED):
+        got = _by_stream(b.messages, sid)
+        assert len(got) == len(set(got)), "a partial-reliable message arrived twice"
+        assert set(got) <= set(sent[sid])
+        if sid == REXMIT_ORDERED:
+            assert [_seq(m) for m in got] == sorted(_seq(m) for m in got)
+    stats = a.association.stats
+    assert stats.messages_abandoned > 0 and stats.forward_tsns_sent > 0
+    delivered_pr = sum(len(_by_stream(b.messages, s)) for s in (2, 4, 6))
+    assert delivered_pr < sum(len(sent[s]) for s in (2, 4, 6))
+    # Nothing is left hanging: the sender learns that everything was received or skipped,
+    # and both ends agree on the cumulative TSN.
+    assert sim.run_until(lambda: a.association.outbound.idle, timeout=300)
+    inbound = b.association.inbound
+    assert inbound is not None and not inbound.above
+    assert inbound.cum == a.association.outbound.cum_ack
 
 
 def test_max_retransmits_zero_sends_each_chunk_once() -> None:
