@@ -65,8 +65,9 @@ _DATA_PACKET: Final = struct.Struct("!HHIIBBHIHHI")
 """A packet holding one DATA chunk: common header and DATA header in one unpack (28 bytes)."""
 _SACK_PACKET: Final = struct.Struct("!HHIIBBHIIHH")
 """A packet holding one SACK chunk without gap blocks or duplicates (28 bytes)."""
-_EMPTY_PPIDS: Final = frozenset({56, 57})
-"""WebRTC String Empty and Binary Empty (RFC 8831 §8): one placeholder byte, counted as 0."""
+_UNCOUNTED_PPIDS: Final = frozenset({50, 56, 57})
+"""Not user data for bufferedAmount: DCEP (RFC 8832), and WebRTC String Empty and Binary Empty
+(RFC 8831 §8), whose one placeholder byte stands for an empty message."""
 
 
 class AssociationState(StrEnum):
@@ -285,7 +286,7 @@ class Association:
             unordered=not ordered,
             max_rtx=max_retransmits,
             expires=None if lifetime is None else now + lifetime,
-            counted=0 if ppid in _EMPTY_PPIDS else size,
+            counted=0 if ppid in _UNCOUNTED_PPIDS else size,
         )
         self.stats.messages_sent += 1
         # Packets are built when the driver next polls: messages sent in a burst share packets

@@ -85,6 +85,7 @@ class SctpTransport:
         self._connected: asyncio.Future[None] | None = None
         self._closed: asyncio.Future[None] | None = None
         self._writers: dict[int, tuple[DataChannel, int]] = {}
+        self._flush_scheduled = False
         self.close_reason: str | None = None
         """Why the association ended ("shutdown", or the failure)."""
         self.on_datachannel: Callable[[DataChannel], None] | None = None
@@ -205,7 +206,15 @@ class SctpTransport:
 
     def _send(self, sid: int, data: bytes | str) -> None:
         self._core.send(sid, data, now=self._now())
-        if self._started:
+        # Packets are built once per loop iteration, not once per send(): messages sent in a
+        # burst share packets (bundling) and the burst costs one flush.
+        if self._started and not self._flush_scheduled and self._loop is not None:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._deferred_flush)
+
+    def _deferred_flush(self) -> None:
+        self._flush_scheduled = False
+        if self._state != "closed":
             self._after_input()
 
     def _close_channel(self, sid: int) -> None:
