@@ -126,19 +126,21 @@ class DataChannel:
 
     # --- W3C methods ------------------------------------------------------------------------
 
-    def send(self, data: bytes | str) -> None:
+    def send(self, data: bytes | bytearray | memoryview | str) -> None:
         """Queue one message. Strings go as UTF-8 (PPID 51), bytes as binary (PPID 53), empty
         ones as a single zero byte with PPID 56/57 (RFC 8831 §6.6)."""
         if self._ready_state != "open":
             raise InvalidStateError(f"data channel is {self._ready_state}, not open")
+        message: bytes | str
         if isinstance(data, str):
+            message = data
             size = len(data.encode())
         elif isinstance(data, bytes | bytearray | memoryview):
-            data = bytes(data)
-            size = len(data)
+            message = bytes(data)
+            size = len(message)
         else:
             raise TypeError(f"cannot send {type(data).__name__}: need str or bytes")
-        self._transport._send(self._id, data)
+        self._transport._send(self._id, message)
         self.messages_sent += 1
         self.bytes_sent += size
 
@@ -184,7 +186,7 @@ class DataChannel:
         except ChannelClosedError:
             raise StopAsyncIteration from None
 
-    async def write(self, data: bytes | str) -> None:
+    async def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send once there is room: waits while ``bufferedAmount`` > ``write_high_water``."""
         while self._ready_state == "open" and self.bufferedAmount > self.write_high_water:
             waiter = asyncio.get_running_loop().create_future()

@@ -7,7 +7,7 @@ overrides ``DataChannel._event``; the detached API (recv, async for, write) on t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -159,7 +159,7 @@ async def test_detached_api_recv_iterate_and_write_with_backpressure() -> None:
 
 
 async def test_buffered_amount_low_fires_at_the_threshold() -> None:
-    a, b, _, _ = await _connected(factory=RecordingChannel)
+    a, _, _, _ = await _connected(factory=RecordingChannel)
     channel = a.create_data_channel("t")
     assert isinstance(channel, RecordingChannel)
     await channel.wait_open()
@@ -176,7 +176,7 @@ async def test_buffered_amount_low_fires_at_the_threshold() -> None:
 
 
 async def test_send_errors_are_typed() -> None:
-    a, b, _, _ = await _connected(settings=SctpSettings(remote_max_message_size=1000))
+    a, _, _, _ = await _connected(settings=SctpSettings(remote_max_message_size=1000))
     channel = a.create_data_channel("e")
     await channel.wait_open()
     with pytest.raises(MessageTooLarge):
@@ -209,6 +209,7 @@ async def test_negotiated_channels_and_odd_even_ids() -> None:
 async def test_abort_fails_channels_on_the_other_side() -> None:
     a, b, _, _ = await _connected(factory=RecordingChannel)
     channel = a.create_data_channel("x")
+    assert isinstance(channel, RecordingChannel)
     seen: list[DataChannel] = []
     b.on_datachannel = seen.append
     await channel.wait_open()
@@ -270,7 +271,7 @@ async def test_one_timer_handle_for_many_packets() -> None:
             armed += 1
         return real_call_at(when, callback, *args, **kwargs)  # type: ignore[arg-type]
 
-    loop.call_at = counting_call_at  # type: ignore[method-assign,assignment]
+    loop.call_at = counting_call_at  # type: ignore[method-assign]
     try:
         channel = a.create_data_channel("bulk")
         await channel.wait_open()
@@ -283,8 +284,3 @@ async def test_one_timer_handle_for_many_packets() -> None:
     assert packets > 2500
     assert armed <= 50, (armed, packets)  # a few per second of transfer, not one per packet
     await a.close()
-
-
-async def _messages(channel: DataChannel) -> AsyncIterator[bytes | str]:
-    async for message in channel:
-        yield message
