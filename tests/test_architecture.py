@@ -36,6 +36,8 @@ FORBIDDEN_MODULES = frozenset(
 ADAPTER_MODULES: frozenset[str] = frozenset(
     {
         "webrtc/__init__.py",
+        "webrtc/emitter.py",
+        "webrtc/operations.py",
     }
 )
 
