@@ -37,6 +37,7 @@ ADAPTER_MODULES: frozenset[str] = frozenset(
     {
         "webrtc/__init__.py",
         "webrtc/emitter.py",
+        "webrtc/mediastreams.py",
         "webrtc/operations.py",
     }
 )
