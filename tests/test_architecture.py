@@ -36,6 +36,9 @@ FORBIDDEN_MODULES = frozenset(
 ADAPTER_MODULES: frozenset[str] = frozenset(
     {
         "webrtc/__init__.py",
+        "webrtc/emitter.py",
+        "webrtc/mediastreams.py",
+        "webrtc/operations.py",
         "sctp/transport.py",
         "sctp/datachannel.py",
     }
