@@ -25,6 +25,7 @@ event saying why. DATA chunks are unpacked in place, without per-chunk objects.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import struct
 from collections import deque
@@ -50,7 +51,7 @@ from .events import (
 )
 from .handshake import COOKIE_STALE, CookieJar, CookieState
 from .outbound import SACK_INVALID, SACK_STALE, Outbound
-from .packet import FULL_HEADER, checksum_ok, header_crc, header_prefix, seal, seal_zero
+from .packet import FULL_HEADER, checksum_ok, header_crc, header_prefix, seal
 from .reassembly import DUPLICATE, NEW, Reassembly
 from .rto import RtoEstimator
 from .settings import SctpSettings
@@ -141,10 +142,15 @@ class Association:
         self.events: deque[SctpEvent] = deque()
         """Pending events (``poll_event`` pops them; drivers may also test it for emptiness)."""
         self._tx: deque[bytes] = deque()
+        self.transmits = self._tx
+        """Packets ready to go (``poll_transmit`` pops them; drivers may drain it directly after
+        one ``poll_transmit`` call, which builds what ``send`` queued)."""
         self._control: deque[bytes] = deque()
         self._room = s.mtu - 12
         self._prefix = header_prefix(s.local_port, s.remote_port, 0)
         self._prefix_crc = header_crc(self._prefix)
+        self._zero_head = self._prefix + b"\x00\x00\x00\x00"
+        """The 12-byte common header with a zero checksum (RFC 9653), first part of a packet."""
 
         self.rto = RtoEstimator(
             initial=s.rto_initial,
@@ -181,6 +187,7 @@ class Association:
         self._sack_now = False
         self._unacked_packets = 0
         self._sack_every = s.sack_every
+        self._sack_coalesce = max(s.sack_every, s.sack_coalesce)
         self._hb_at: float | None = None
         self._hb_nonce: bytes | None = None
         self._hb_sent_at = 0.0
@@ -229,11 +236,25 @@ class Association:
         self._t1_at = self._t2_at = self._sack_at = self._hb_at = self._hb_timeout_at = None
         self._soonest = None
         self.outbound.t3_at = None
+        self.outbound.tlp_at = None
         if self.resetter is not None:
             self.resetter.timer_at = None
         self.events.append(AssociationClosed(reason, error))
 
     # --- API --------------------------------------------------------------------------------
+
+    def limit_mtu(self, mtu: int) -> None:
+        """Build packets of at most ``mtu`` bytes: what the transport below can carry in one
+        datagram (DTLS's ``max_application_data``). Only before the association starts."""
+        if self.state is not S.CLOSED or self.ended:
+            raise InvalidStateError("the packet size can only change before connecting")
+        if mtu >= self.settings.mtu:
+            return
+        self.settings = dataclasses.replace(self.settings, mtu=mtu)
+        self._room = mtu - 12
+        self.outbound.max_payload = mtu - 12 - 16
+        self.cc.mtu = mtu
+        self.cc.cwnd = self.settings.initial_cwnd_mtus * mtu
 
     def connect(self, *, now: float) -> None:
         """Send INIT (RFC 9260 §5.1 A). Both WebRTC ends connect; collisions are handled."""
@@ -351,9 +372,13 @@ class Association:
     def poll_timeout(self) -> float | None:
         """The earliest deadline (possibly a little early: see ``_soonest``)."""
         deadline = self._soonest
-        t3 = self.outbound.t3_at
+        out = self.outbound
+        t3 = out.t3_at
         if t3 is not None and (deadline is None or t3 < deadline):
-            return t3
+            deadline = t3
+        tlp = out.tlp_at
+        if tlp is not None and (deadline is None or tlp < deadline):
+            deadline = tlp
         return deadline
 
     # --- time -------------------------------------------------------------------------------
@@ -370,6 +395,8 @@ class Association:
             self._on_t2(now)
         if out.t3_at is not None and now >= out.t3_at and out.on_t3(now):
             self._count_error("T3-rtx expired", now)
+        if out.tlp_at is not None and now >= out.tlp_at and self._sending:
+            out.on_tlp(now)
         if self._sack_at is not None and now >= self._sack_at:
             self._sack_now = True
         if self._hb_timeout_at is not None and now >= self._hb_timeout_at:
@@ -553,6 +580,9 @@ class Association:
         self._flush_if_needed(now)
 
     def _flush_if_needed(self, now: float) -> None:
+        """Packets are built when the driver polls (``poll_transmit``), not here: a driver that
+        handles a batch of datagrams before polling sends one SACK for the batch, reflecting
+        all of it, and one round of new DATA (see ``sctp.transport``)."""
         out = self.outbound
         if (
             self._sack_now
@@ -561,7 +591,7 @@ class Association:
             or (self._sending and out.has_pending)
             or (self.resetter is not None and self.resetter.pending)
         ):
-            self._flush(now)
+            self._flush_pending = True
 
     def _fast_path(self, data: bytes, n: int, now: float) -> bool:
         """A packet with exactly one DATA chunk, or one plain SACK, while ESTABLISHED: the bulk
@@ -661,13 +691,15 @@ class Association:
             for streams in resetter.take_due_deferred(inbound.reached):
                 self._reset_incoming(streams)
         self._unacked_packets += 1
-        if (
-            urgent
-            or inbound.above
-            or self._unacked_packets >= self._sack_every
-            or self.state is S.SHUTDOWN_SENT
-        ):
+        if urgent or inbound.above or self.state is S.SHUTDOWN_SENT:
+            # Gaps and duplicates are reported at once, one SACK per packet: the sender counts
+            # miss indications per SACK for fast retransmit (§7.2.4), so they are not batched.
             self._sack_now = True
+            self._flush(now)
+        elif self._unacked_packets >= self._sack_every:
+            self._sack_now = True
+            if self._unacked_packets >= self._sack_coalesce:
+                self._flush(now)
         elif self._sack_at is None:
             self._sack_at = at = now + min(self.settings.delayed_ack_timeout, self.rto.rto / 2)
             soonest = self._soonest
@@ -891,6 +923,7 @@ class Association:
         self.cc.ssthresh = max(rwnd, 4 * s.mtu)
         self._prefix = header_prefix(s.local_port, s.remote_port, tag)
         self._prefix_crc = header_crc(self._prefix)
+        self._zero_head = self._prefix + b"\x00\x00\x00\x00"
 
     def _establish(self, now: float) -> None:
         s = self.settings
@@ -1069,10 +1102,13 @@ class Association:
         room = self._room
         tx = self._tx
         stats = self.stats
-        while True:
-            parts: list[bytes] = []
+        head = self._zero_head if self.zero_checksum else b""
+        # Packets with control chunks first (RFC 9260 §6.10: control before DATA), data
+        # filling whatever room they leave.
+        while control or self._sack_now or (out.forward_tsn_pending and self.partial_reliability):
+            parts: list[bytes] = [head] if head else []
             used = 0
-            while control and (used + len(control[0]) <= room or not parts):
+            while control and (used + len(control[0]) <= room or not used):
                 item = control.popleft()
                 parts.append(item)
                 used += len(item)
@@ -1088,28 +1124,45 @@ class Association:
                     used += len(fwd)
                 else:
                     out.forward_tsn_pending = True
-            if sending and used < room and out.has_pending:
-                # A delayed SACK (no gaps, no duplicates: exactly 16 bytes) rides along with
-                # data when there is data to send (RFC 9260 §6.2).
-                piggyback = self._sack_at is not None
-                added = out.fill(parts, room - used - (16 if piggyback else 0), now)
-                if added and piggyback:
-                    sack = self._make_sack()
-                    if sack is not None:
-                        parts.insert(0, sack)
-                used += added
-            if not parts:
-                break
-            body = parts[0] if len(parts) == 1 else b"".join(parts)
-            if self.zero_checksum:
-                packet = seal_zero(self._prefix, body)
             else:
-                packet = seal(self._prefix, self._prefix_crc, body)
+                out.forward_tsn_pending = False
+            if sending and used < room:
+                used += out.fill(parts, room - used, now)
+            if not used:
+                break
+            self._emit_packet(parts, head)
+        if not sending:
+            return
+        # Then packets of DATA only, as long as the windows allow. A delayed SACK (no gaps, no
+        # duplicates: exactly 16 bytes) rides along with the first (RFC 9260 §6.2).
+        fill = out.fill
+        piggyback = self._sack_at is not None
+        while True:
+            parts = [head] if head else []
+            used = fill(parts, room - 16 if piggyback else room, now)
+            if not used:
+                return
+            if piggyback:
+                piggyback = False
+                sack = self._make_sack()
+                if sack is not None:
+                    parts.insert(1 if head else 0, sack)
+            if head:
+                packet = b"".join(parts)
+            else:
+                packet = seal(self._prefix, self._prefix_crc, b"".join(parts))
             tx.append(packet)
             stats.packets_sent += 1
             stats.bytes_sent += len(packet)
-            if not (control or out.forward_tsn_pending or (sending and out.has_pending)):
-                break
+
+    def _emit_packet(self, parts: list[bytes], head: bytes) -> None:
+        if head:
+            packet = b"".join(parts)
+        else:
+            packet = seal(self._prefix, self._prefix_crc, b"".join(parts))
+        self._tx.append(packet)
+        self.stats.packets_sent += 1
+        self.stats.bytes_sent += len(packet)
 
     def _make_sack(self) -> bytes | None:
         inbound = self.inbound

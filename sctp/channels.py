@@ -78,7 +78,8 @@ class ChannelManager:
         self.association = association
         self.dtls_client = dtls_client
         self._channels: dict[int, _Channel] = {}
-        self._events: deque[SctpEvent] = deque()
+        self.events: deque[SctpEvent] = deque()
+        """Pending events (``poll_event`` pops them; drivers may drain it directly)."""
 
     # --- channels API ----------------------------------------------------------------------
 
@@ -124,7 +125,7 @@ class ChannelManager:
             max_retransmits=params.max_retransmits,
             lifetime=params.lifetime_seconds,
         )
-        self._pump(now)
+        self.pump(now)
 
     def close_channel(self, stream_id: int, *, now: float) -> None:
         """Start closing: reset our outgoing stream once its queue is sent (RFC 8831 §6.7)."""
@@ -134,11 +135,11 @@ class ChannelManager:
         assoc = self.association
         if channel.state == CONNECTING or not assoc.connected:
             del self._channels[stream_id]
-            self._events.append(ChannelClosed(stream_id))
+            self.events.append(ChannelClosed(stream_id))
             return
         channel.state = CLOSING
         self._reset_outgoing(stream_id, channel, now)
-        self._pump(now)
+        self.pump(now)
 
     def channel_state(self, stream_id: int) -> str | None:
         channel = self._channels.get(stream_id)
@@ -157,25 +158,25 @@ class ChannelManager:
 
     def connect(self, *, now: float) -> None:
         self.association.connect(now=now)
-        self._pump(now)
+        self.pump(now)
 
     def close(self, *, now: float) -> None:
         self.association.close(now=now)
-        self._pump(now)
+        self.pump(now)
 
     def abort(self, reason: str = "", *, now: float) -> None:
         self.association.abort(reason, now=now)
-        self._pump(now)
+        self.pump(now)
 
     def handle_datagram(self, data: bytes, *, now: float) -> None:
         assoc = self.association
         assoc.handle_datagram(data, now=now)
         if assoc.events:
-            self._pump(now)
+            self.pump(now)
 
     def handle_timeout(self, *, now: float) -> None:
         self.association.handle_timeout(now=now)
-        self._pump(now)
+        self.pump(now)
 
     def poll_transmit(self) -> bytes | None:
         return self.association.poll_transmit()
@@ -184,14 +185,15 @@ class ChannelManager:
         return self.association.poll_timeout()
 
     def poll_event(self) -> SctpEvent | None:
-        events = self._events
+        events = self.events
         return events.popleft() if events else None
 
     # --- association events -------------------------------------------------------------------
 
-    def _pump(self, now: float) -> None:
+    def pump(self, now: float) -> None:
+        """Take the association's events (after driving the association directly)."""
         assoc = self.association
-        out = self._events
+        out = self.events
         channels = self._channels
         while (event := assoc.poll_event()) is not None:
             kind = type(event)
@@ -231,8 +233,8 @@ class ChannelManager:
                 continue
             if sid >= limit:
                 del self._channels[sid]
-                self._events.append(ChannelFailed(sid, "id beyond the negotiated stream count"))
-                self._events.append(ChannelClosed(sid))
+                self.events.append(ChannelFailed(sid, "id beyond the negotiated stream count"))
+                self.events.append(ChannelClosed(sid))
                 continue
             self._announce(sid, channel, now)
 
@@ -240,7 +242,7 @@ class ChannelManager:
         if not channel.params.negotiated:
             self.association.send(sid, PPID_DCEP, encode_open(channel.params), now=now)
         channel.state = OPEN
-        self._events.append(ChannelOpened(sid))
+        self.events.append(ChannelOpened(sid))
 
     def _on_dcep(self, sid: int, data: bytes, now: float) -> None:
         stats = self.association.stats
@@ -262,7 +264,7 @@ class ChannelManager:
                 return
             channels[sid] = _Channel(params, state=OPEN, acked=True, local=False)
             self.association.send(sid, PPID_DCEP, ACK_MESSAGE, now=now)
-            self._events.append(
+            self.events.append(
                 ChannelRequested(
                     sid,
                     params.label,
@@ -292,7 +294,7 @@ class ChannelManager:
                 channel.incoming_reset = True
                 if channel.state == OPEN:
                     channel.state = CLOSING
-                    self._events.append(ChannelClosing(sid))
+                    self.events.append(ChannelClosing(sid))
                     self._reset_outgoing(sid, channel, now)
                     if sid not in channels:
                         continue
@@ -300,7 +302,7 @@ class ChannelManager:
                 channel.outgoing_reset = True
             if channel.incoming_reset and channel.outgoing_reset:
                 del channels[sid]
-                self._events.append(ChannelClosed(sid))
+                self.events.append(ChannelClosed(sid))
 
     def _reset_outgoing(self, sid: int, channel: _Channel, now: float) -> None:
         assoc = self.association
@@ -310,7 +312,7 @@ class ChannelManager:
             # No way to tell the peer (no RE-CONFIG, or shutting down): close on our side.
             channel.outgoing_reset = channel.incoming_reset = True
             del self._channels[sid]
-            self._events.append(ChannelClosed(sid))
+            self.events.append(ChannelClosed(sid))
 
     def _stream_limit(self) -> int:
         assoc = self.association

@@ -28,11 +28,14 @@ class CongestionControl:
         self.fast_recovery_exit = 0
         """The highest TSN outstanding when fast recovery began (unwrapped)."""
 
-    def on_cumulative_ack(self, acked: int, flight_before: int, cum_tsn: int) -> None:
+    def on_cumulative_ack(self, acked: int, window_full: bool, cum_tsn: int) -> None:
         """The cumulative TSN advanced, newly acknowledging ``acked`` bytes.
 
-        ``flight_before`` is the flight size before this SACK: the window only grows when it
-        was being fully used (§7.2.1, §7.2.2), and not during fast recovery (§7.2.4 step 3).
+        ``window_full``: the last transmission round stopped because cwnd was used up (not for
+        lack of data). The window only grows when it is being fully used (§7.2.1, §7.2.2), and
+        not during fast recovery (§7.2.4 step 3). Judging by the last round rather than by the
+        flight size before this very SACK keeps growth right when several SACKs are processed
+        before the sender's next round (a batch of datagrams).
         """
         if self.in_fast_recovery:
             if cum_tsn >= self.fast_recovery_exit:
@@ -41,11 +44,15 @@ class CongestionControl:
                 return
         mtu = self.mtu
         if self.cwnd <= self.ssthresh:
-            if flight_before + mtu >= self.cwnd:
-                self.cwnd += acked if acked < mtu else mtu
+            if window_full:
+                # At most one MTU per two packets acknowledged, and at least one per SACK (as
+                # RFC 9260's L = 1 with a SACK every second packet): the window grows by the
+                # same amount whether the receiver's SACKs each cover two packets or a batch.
+                # A peer splitting SACKs gains nothing beyond one MTU per packet, as with L = 1.
+                self.cwnd += min(acked, max(mtu, acked // 2))
         else:
             self.partial_bytes_acked += acked
-            if self.partial_bytes_acked >= self.cwnd and flight_before + mtu >= self.cwnd:
+            if self.partial_bytes_acked >= self.cwnd and window_full:
                 self.partial_bytes_acked -= self.cwnd
                 self.cwnd += mtu
 

@@ -130,6 +130,37 @@ class _Mark:
         return self.acked or self.abandoned
 
 
+def _uncovered(first: int, last: int, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Parts of [first, last] outside the sorted, disjoint ``covered`` ranges."""
+    parts = []
+    lo = first
+    for a, b in covered:
+        if b < lo:
+            continue
+        if a > last:
+            break
+        if a > lo:
+            parts.append((lo, a - 1))
+        lo = max(lo, b + 1)
+        if lo > last:
+            return parts
+    if lo <= last:
+        parts.append((lo, last))
+    return parts
+
+
+def _merge(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The union of two lists of ranges, sorted and coalesced."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(a + b):
+        if merged and lo <= merged[-1][1] + 1:
+            if hi > merged[-1][1]:
+                merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
 class _OutStream:
     __slots__ = ("buffered", "low_threshold", "next_ssn", "paused", "queue")
 
@@ -176,6 +207,8 @@ class Outbound:
         self.t3_at: float | None = None
         self.forward_tsn_pending = False
         self.newly_acked = 0
+        self.window_full = False
+        """The last round of new DATA stopped at the congestion window, with data left."""
         """Bytes the last SACK acknowledged for the first time (cumulatively or in gaps)."""
         self.buffered_total = 0
         self.last_sent_at = 0.0
@@ -187,7 +220,20 @@ class Outbound:
         self._sent: dict[int, SentChunk] = {}
         self._marks: dict[int, _Mark] = {}
         self._rtx: dict[int, SentChunk] = {}
+        self._rtx_order: list[int] | None = None
+        """``_rtx`` keys in TSN order, kept between packets (rebuilt when a chunk is marked)."""
+        self._gap_seen: list[tuple[int, int]] = []
+        self._miss_settled: list[tuple[int, int]] = []
+        """TSNs that need no more miss indications (marked, acked, abandoned), as ranges."""
+        """Gap-acknowledged TSN ranges already processed (absolute, sorted, disjoint)."""
         self._fast_rtx_budget = False
+        self.tlp_at: float | None = None
+        """Tail loss probe deadline (see :meth:`on_tlp`)."""
+        self._tlp_out = False
+        """A probe was sent and nothing new has been acknowledged since."""
+        self._rexmit_at: dict[int, float] = {}
+        """Retransmitted, not yet acknowledged TSNs and when they last went out."""
+        self._newest_acked_sent_at = 0.0
         self._rtt_tsn: int | None = None
         """A chunk timed for an RTT sample (one per round trip, never a retransmitted one)."""
         self._rtt_sent_at = 0.0
@@ -276,6 +322,9 @@ class Outbound:
 
     def fill(self, parts: list[bytes], room: int, now: float) -> int:
         """Append DATA chunks (retransmissions first) for one packet; returns the bytes used."""
+        if self._current is None and not self._active and not self._rtx:
+            self.window_full = False
+            return 0
         used = 0
         if self._rtx:
             used = self._fill_retransmissions(parts, room, now)
@@ -286,11 +335,13 @@ class Outbound:
         header = DATA_HEADER.pack
         append = parts.append
         chunks = 0
+        self.window_full = True
         while self.flight < cwnd:
             msg = self._current
             if msg is None:
                 msg = self._next_message(now)
                 if msg is None:
+                    self.window_full = False
                     break
             data = msg.data
             offset = msg.offset
@@ -304,6 +355,7 @@ class Outbound:
                     break
                 n = space & ~3
             if n > self.rwnd and self.flight:
+                self.window_full = False  # the peer's window, not ours, is the limit
                 break
             if n == size:
                 payload = data
@@ -345,6 +397,8 @@ class Outbound:
                 self._rtt_sent_at = now
             if self.t3_at is None:
                 self.t3_at = now + self.rto.rto
+            if not self._tlp_out:
+                self._arm_tlp(now)
         return used
 
     def _fill_retransmissions(self, parts: list[bytes], room: int, now: float) -> int:
@@ -353,10 +407,14 @@ class Outbound:
         budget = self._fast_rtx_budget
         self._fast_rtx_budget = False
         marks = self._marks
-        for tsn in sorted(self._rtx):
+        order = self._rtx_order
+        if order is None:
+            order = sorted(self._rtx)
+        stopped = len(order)
+        for index, tsn in enumerate(order):
             entry = self._rtx.get(tsn)
             if entry is None:
-                continue  # abandoned with an earlier chunk of its message
+                continue  # acknowledged, or abandoned with an earlier chunk of its message
             payload, msg, flags, ssn, _ = entry
             mark = marks[tsn]
             if msg.tsns is not None and self._should_abandon(msg, mark.nsent, now):
@@ -364,14 +422,17 @@ class Outbound:
                 continue
             length = 16 + len(payload)
             pad = -length & 3
-            if used + length + pad > room:
+            if used + length + pad > room or (
+                not budget and self.flight and self.flight + length > self.cc.cwnd
+            ):
+                # (After T3-rtx cwnd is one MTU: one packet's worth goes, §6.3.3 E3.)
+                stopped = index
                 break
-            if not budget and self.flight and self.flight + length > self.cc.cwnd:
-                break  # after T3-rtx: one packet's worth at cwnd = 1 MTU (§6.3.3 E3)
             del self._rtx[tsn]
             mark.rtx = False
             mark.nsent += 1
             self._sent[tsn] = (payload, msg, flags, ssn, now)
+            self._rexmit_at[tsn] = now
             self.flight += length
             parts.append(header(DATA, flags, length, tsn & M32, msg.sid, ssn, msg.ppid))
             parts.append(payload)
@@ -381,6 +442,7 @@ class Outbound:
             self.stats.retransmissions += 1
             if tsn == self.cum_ack + 1 or self.t3_at is None:
                 self.t3_at = now + self.rto.rto
+        self._rtx_order = order[stopped:] if self._rtx else None
         if used:
             self.last_sent_at = now
         return used
@@ -437,8 +499,9 @@ class Outbound:
         cum = cum_ack + d
         if cum >= self.next_tsn:
             return SACK_INVALID
-        flight_before = self.flight
         acked_bytes = 0
+        track = bool(self._rexmit_at)
+        newest = 0.0
         if d:
             sent = self._sent
             marks = self._marks
@@ -446,7 +509,12 @@ class Outbound:
             outstanding = self.outstanding
             rtt_tsn = self._rtt_tsn
             for tsn in range(cum_ack + 1, cum + 1):
-                size = 16 + len(sent.pop(tsn)[_PAYLOAD])
+                entry = sent.pop(tsn)
+                size = 16 + len(entry[_PAYLOAD])
+                if track:
+                    if entry[_SENT_AT] > newest:
+                        newest = entry[_SENT_AT]
+                    self._rexmit_at.pop(tsn, None)
                 if marks:
                     mark = marks.pop(tsn, None)
                     if mark is not None:
@@ -470,78 +538,187 @@ class Outbound:
             if self.apap < cum:
                 self.apap = cum
         if gaps:
+            self._newest_acked_sent_at = newest
             acked_bytes += self._on_gaps(cum, gaps)
+            newest = self._newest_acked_sent_at
+        if self._rexmit_at and newest:
+            self._detect_lost_retransmissions(newest)
         self.newly_acked = acked_bytes
+        if acked_bytes:
+            self._tlp_out = False
         outstanding = self.outstanding
         self.peer_a_rwnd = a_rwnd
         self.rwnd = a_rwnd - outstanding if a_rwnd > outstanding else 0
         if d:
-            self.cc.on_cumulative_ack(acked_bytes, flight_before, cum)
+            self.cc.on_cumulative_ack(acked_bytes, self.window_full, cum)
         if self.partial_reliability and self._marks:
             self._advance_apap()
         if not self._sent:
             self.t3_at = None
+            self.tlp_at = None
             self.cc.on_all_acked()
-        elif d:
-            self.t3_at = now + self.rto.rto
+        else:
+            if d:
+                self.t3_at = now + self.rto.rto
+            if acked_bytes:
+                self._arm_tlp(now)
         return SACK_OK
 
+    def _detect_lost_retransmissions(self, newest: float) -> None:
+        """A retransmission is lost when a chunk sent after it has been acknowledged (with a
+        quarter RTT for reordering): the time-based rule of RACK (RFC 8985 §6.2), used here
+        only for retransmitted chunks, which RFC 9260 would otherwise leave to T3-rtx."""
+        window = (self.rto.srtt or 0.0) / 4
+        sent = self._sent
+        marks = self._marks
+        lost = False
+        for tsn, when in list(self._rexmit_at.items()):
+            entry = sent.get(tsn)
+            mark = marks.get(tsn)
+            if entry is None or mark is None or mark.acked or mark.abandoned:
+                del self._rexmit_at[tsn]
+                continue
+            if mark.rtx or newest <= when + window:
+                continue
+            del self._rexmit_at[tsn]
+            mark.rtx = True
+            self.flight -= 16 + len(entry[_PAYLOAD])
+            self._rtx[tsn] = entry
+            self._rtx_order = None
+            lost = True
+        if lost:
+            self.stats.fast_retransmits += 1
+            self.cc.on_fast_retransmit(self.next_tsn - 1)
+            self._fast_rtx_budget = True
+
+    # --- tail loss probe (after RFC 8985 §7) -------------------------------------------------
+
+    def _arm_tlp(self, now: float) -> None:
+        srtt = self.rto.srtt
+        if srtt is None or not self._sent:
+            self.tlp_at = None
+            return
+        pto = max(2 * srtt, 0.01)
+        if pto >= self.rto.rto:
+            self.tlp_at = None
+            return
+        self.tlp_at = now + pto
+
+    def on_tlp(self, now: float) -> None:
+        """Nothing was acknowledged for two round trips while data is outstanding: the SACKs
+        may have been lost, or the last packets. Resend the newest outstanding chunk, once,
+        outside cwnd: whatever the peer answers (a SACK for a duplicate, or one showing the
+        real hole) avoids waiting a whole RTO, and the window is not collapsed."""
+        self.tlp_at = None
+        if self._tlp_out or self._rtx:
+            return
+        marks = self._marks
+        for tsn in reversed(self._sent):
+            mark = marks.get(tsn)
+            if mark is not None and (mark.acked or mark.abandoned or mark.rtx):
+                continue
+            if mark is None:
+                mark = marks[tsn] = _Mark()
+            entry = self._sent[tsn]
+            mark.rtx = True
+            self.flight -= 16 + len(entry[_PAYLOAD])
+            self._rtx[tsn] = entry
+            self._rtx_order = None
+            self._fast_rtx_budget = True
+            self._tlp_out = True
+            if tsn == self._rtt_tsn:
+                self._rtt_tsn = None
+            self.stats.tail_loss_probes += 1
+            return
+
     def _on_gaps(self, cum: int, gaps: list[int]) -> int:
+        """Gap blocks: acknowledge what is new, then count miss indications in the holes.
+
+        A SACK repeats every block of the previous one, usually grown by a TSN or two; walking
+        each block TSN by TSN would cost the whole window per SACK during loss recovery. Only
+        the parts not covered by ``_gap_seen`` (the blocks already processed, absolute TSNs)
+        are walked, and misses are counted only in the holes between blocks (§7.2.4)."""
+        blocks: list[tuple[int, int]] = []
+        for i in range(0, len(gaps) - 1, 2):
+            start = gaps[i]
+            end = gaps[i + 1]
+            if start and start <= end:
+                blocks.append((cum + start, cum + end))
+        if not blocks:
+            return 0
+        blocks.sort()
         sent = self._sent
         marks = self._marks
         acked_bytes = 0
         htna = 0
-        for i in range(0, len(gaps) - 1, 2):
-            start = gaps[i]
-            end = gaps[i + 1]
-            if start == 0 or start > end:
-                continue
-            for tsn in range(cum + start, cum + end + 1):
-                entry = sent.get(tsn)
-                if entry is None:
-                    break
-                mark = marks.get(tsn)
-                if mark is None:
-                    mark = marks[tsn] = _Mark()
-                elif mark.acked:
-                    continue
-                mark.acked = True
-                htna = tsn
-                if not mark.abandoned:
-                    size = 16 + len(entry[_PAYLOAD])
-                    if mark.rtx:
-                        mark.rtx = False
-                        del self._rtx[tsn]
-                    else:
-                        self.flight -= size
-                    self.outstanding -= size - 16
-                    acked_bytes += size
+        seen = [r for r in self._gap_seen if r[1] > cum]
+        for first, last in blocks:
+            for lo, hi in _uncovered(first, last, seen):
+                for tsn in range(lo, hi + 1):
+                    entry = sent.get(tsn)
+                    if entry is None:
+                        break
+                    mark = marks.get(tsn)
+                    if mark is None:
+                        mark = marks[tsn] = _Mark()
+                    elif mark.acked:
+                        continue
+                    mark.acked = True
+                    htna = tsn
+                    if entry[_SENT_AT] > self._newest_acked_sent_at:
+                        self._newest_acked_sent_at = entry[_SENT_AT]
+                    if not mark.abandoned:
+                        size = 16 + len(entry[_PAYLOAD])
+                        if mark.rtx:
+                            mark.rtx = False
+                            del self._rtx[tsn]
+                        else:
+                            self.flight -= size
+                        self.outstanding -= size - 16
+                        acked_bytes += size
+        self._gap_seen = _merge(seen, blocks)
         if htna > cum:
-            self._count_misses(cum, htna)
+            self._count_misses(cum, htna, blocks)
         return acked_bytes
 
-    def _count_misses(self, cum: int, htna: int) -> None:
+    def _count_misses(self, cum: int, htna: int, blocks: list[tuple[int, int]]) -> None:
+        """One miss indication for each TSN missing below the HTNA (§7.2.4); at the third, mark
+        it for fast retransmit. TSNs past that point (marked, acked or abandoned) are kept as
+        ranges in ``_miss_settled`` and skipped, so a burst of losses costs each SACK only the
+        TSNs still counting, not the whole hole."""
         sent = self._sent
         marks = self._marks
         marked = False
-        for tsn in range(cum + 1, htna):
-            entry = sent.get(tsn)
-            if entry is None:
-                continue
-            mark = marks.get(tsn)
-            if mark is None:
-                mark = marks[tsn] = _Mark()
-            elif mark.acked or mark.abandoned or mark.rtx:
-                continue
-            mark.misses += 1
-            if mark.misses >= 3 and not mark.fast_done:
-                mark.fast_done = True
-                mark.rtx = True
-                self.flight -= 16 + len(entry[_PAYLOAD])
-                self._rtx[tsn] = entry
-                marked = True
-                if tsn == self._rtt_tsn:
-                    self._rtt_tsn = None
+        settled = [r for r in self._miss_settled if r[1] > cum]
+        newly: list[tuple[int, int]] = []
+        hole_start = cum + 1
+        for first, last in (*blocks, (htna, htna)):
+            for lo, hi in _uncovered(hole_start, min(first, htna) - 1, settled):
+                for tsn in range(lo, hi + 1):
+                    entry = sent.get(tsn)
+                    mark = marks.get(tsn)
+                    if entry is None:
+                        continue
+                    if mark is None:
+                        mark = marks[tsn] = _Mark()
+                    elif mark.acked or mark.abandoned or mark.rtx or mark.fast_done:
+                        newly.append((tsn, tsn))
+                        continue
+                    mark.misses += 1
+                    if mark.misses >= 3:
+                        mark.fast_done = True
+                        mark.rtx = True
+                        self.flight -= 16 + len(entry[_PAYLOAD])
+                        self._rtx[tsn] = entry
+                        self._rtx_order = None
+                        marked = True
+                        newly.append((tsn, tsn))
+                        if tsn == self._rtt_tsn:
+                            self._rtt_tsn = None
+            if first >= htna:
+                break
+            hole_start = max(hole_start, last + 1)
+        self._miss_settled = _merge(settled, newly) if newly else settled
         if marked:
             self.stats.fast_retransmits += 1
             self.cc.on_fast_retransmit(self.next_tsn - 1)
@@ -580,6 +757,9 @@ class Outbound:
         self.stats.t3_expirations += 1
         self.rto.back_off()
         self.cc.on_timeout()
+        self._miss_settled = []  # retransmitted chunks may be counted missing again
+        self.tlp_at = None
+        self._tlp_out = False
         for tsn in lost:
             lost_mark = marks.get(tsn)
             if lost_mark is None:
@@ -588,6 +768,7 @@ class Outbound:
             entry = sent[tsn]
             self.flight -= 16 + len(entry[_PAYLOAD])
             self._rtx[tsn] = entry
+        self._rtx_order = None
         self._rtt_tsn = None
         for tsn, entry in list(self._rtx.items()):
             msg = entry[_MSG]

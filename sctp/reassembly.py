@@ -22,6 +22,7 @@ out-of-order chunks, or data beyond a full window are refused (the association c
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from typing import Final
 
@@ -133,6 +134,9 @@ class Reassembly:
         self.highest = self.cum
         """Highest TSN received, unwrapped."""
         self.above: set[int] = set()
+        self._ranges: list[list[int]] = []
+        """``above`` as sorted, disjoint [first, last] runs: the gap blocks, kept up to date
+        TSN by TSN (in loss recovery new TSNs extend the last run), never sorted per SACK."""
         self.dups: list[int] = []
         """32-bit TSNs received again since the last SACK."""
         self.window = window
@@ -211,14 +215,19 @@ class Reassembly:
             return DUPLICATE
         if d == 1:
             cum = tsn
-            while cum + 1 in above:
-                cum += 1
-                above.discard(cum)
+            ranges = self._ranges
+            if ranges and ranges[0][0] == cum + 1:
+                # The hole before the first run is filled: the run joins the cumulative TSN.
+                first, last = ranges.pop(0)
+                for t in range(first, last + 1):
+                    above.discard(t)
+                cum = last
             self.cum = cum
         else:
             if len(above) >= self.max_out_of_order:
                 return OUT_OF_WINDOW
             above.add(tsn)
+            self._add_range(tsn)
         if payload is None:
             return NEW
         if flags & FLAG_UNORDERED:
@@ -283,6 +292,30 @@ class Reassembly:
             stream.ready[ussn] = (partial.ppid, data)
             self.buffered += len(data)
 
+    def _add_range(self, tsn: int) -> None:
+        ranges = self._ranges
+        if ranges:
+            last = ranges[-1]
+            if tsn == last[1] + 1:
+                last[1] = tsn
+                return
+            if tsn > last[1] + 1:
+                ranges.append([tsn, tsn])
+                return
+        else:
+            ranges.append([tsn, tsn])
+            return
+        index = bisect.bisect_left(ranges, [tsn, tsn])
+        ranges.insert(index, [tsn, tsn])
+        self._coalesce(index)
+
+    def _coalesce(self, index: int) -> None:
+        ranges = self._ranges
+        for i in (index, index - 1):
+            if 0 <= i < len(ranges) - 1 and ranges[i][1] + 1 >= ranges[i + 1][0]:
+                ranges[i][1] = max(ranges[i][1], ranges[i + 1][1])
+                del ranges[i + 1]
+
     def _drain(self, sid: int, stream: _InStream) -> None:
         ready = stream.ready
         while (item := ready.pop(stream.next_ssn, None)) is not None:
@@ -333,24 +366,12 @@ class Reassembly:
 
     def gap_blocks(self, limit: int) -> list[tuple[int, int]]:
         """Up to ``limit`` (start, end) offsets from the cumulative TSN (RFC 9260 §3.3.4)."""
-        if not self.above:
-            return []
         cum = self.cum
         blocks: list[tuple[int, int]] = []
-        start = prev = -1
-        for tsn in sorted(self.above):
-            offset = tsn - cum
-            if offset > 0xFFFF:
+        for first, last in self._ranges:
+            if last - cum > 0xFFFF or len(blocks) >= limit:
                 break
-            if offset != prev + 1:
-                if start >= 0:
-                    blocks.append((start, prev))
-                    if len(blocks) >= limit:
-                        return blocks
-                start = offset
-            prev = offset
-        if start >= 0:
-            blocks.append((start, prev))
+            blocks.append((first - cum, last - cum))
         return blocks
 
     def take_dups(self, limit: int) -> list[int]:
@@ -374,6 +395,9 @@ class Reassembly:
             above.discard(cum)
         self.cum = cum
         self.above = above
+        self._ranges = []
+        for t in sorted(above):
+            self._add_range(t)
         if cum > self.highest:
             self.highest = cum
         for settled in self._streams.values():

@@ -28,6 +28,7 @@ class AssociationStats:
     """DATA chunks sent again (T3-rtx or fast retransmit)."""
     fast_retransmits: int = 0
     t3_expirations: int = 0
+    tail_loss_probes: int = 0
     sacks_sent: int = 0
     sacks_received: int = 0
     forward_tsns_sent: int = 0

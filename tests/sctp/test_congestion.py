@@ -13,7 +13,7 @@ from sctp.events import MessageReceived
 from sctp.rto import RtoEstimator
 from sctp.settings import SctpSettings
 
-MTU = 1200
+MTU = SctpSettings().mtu
 
 
 class Wire:
@@ -157,9 +157,9 @@ def test_the_peer_receive_window_limits_what_is_in_flight() -> None:
     inbound = b.inbound
     assert inbound is not None and inbound.buffered <= 8000
     wire.deliver(wire.take(b), to=a)
-    assert a.outbound.rwnd <= 8000 - inbound.buffered + 1200
+    assert a.outbound.rwnd <= 8000 - inbound.buffered + MTU
     more = wire.take(a)
-    assert sum(len(p) for p in first + more) <= 8000 + 2 * 1200
+    assert sum(len(p) for p in first + more) <= 8000 + 2 * MTU
     wire.deliver(more, to=b)
     for _ in range(400):
         wire.exchange()

@@ -53,7 +53,7 @@ def corpus() -> tuple[bytes, ...]:
         a.association.send(4, 51, b"pr" * 400, now=sim.now, max_retransmits=0)
     sim.run_for(5)
     a.association.reset_streams([4], now=sim.now)
-    sim.run_for(40)  # heartbeats on the idle association
+    sim.run_for(90)  # heartbeats on the idle association
     b.association.send(1, 53, b"reverse", now=sim.now)
     sim.run_for(1)
     return tuple(dict.fromkeys(seen))

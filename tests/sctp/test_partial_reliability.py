@@ -75,8 +75,12 @@ def test_max_retransmits_zero_sends_each_chunk_once() -> None:
     stats = a.association.stats
     assert stats.retransmissions == 0
     assert stats.messages_abandoned > 20
+    assert stats.data_chunks_sent == 200  # each chunk went out exactly once
     got = [m.data[0] for m in b.messages]
-    assert got == sorted(got) and len(got) + stats.messages_abandoned == 200
+    assert got == sorted(set(got))  # in order, no duplicates
+    # A message is abandoned when its chunk was lost or when the SACK saying it arrived was:
+    # every message either arrived or was given up (some both).
+    assert len(got) + stats.messages_abandoned >= 200 and len(got) < 200
 
 
 def test_lifetime_expires_queued_messages_without_sending_them() -> None:
