@@ -3,32 +3,35 @@
 Theory of operation
 -------------------
 A :class:`DtlsConnection` is fed what happened (``start``, ``handle_datagram``,
-``handle_timeout``, ``send``, ``close``, each with the caller's ``now``) and drained of what
-to do (``poll_transmit``, ``poll_application_data``, ``poll_event``, ``poll_timeout``). It never
-touches a socket, a task or a clock.
+``handle_timeout``, ``send``/``protect``, ``close``, each with the caller's ``now`` where time
+matters) and drained of what to do (``poll_transmit``, ``poll_application_data`` or a sink,
+``poll_event``, ``poll_timeout``). It never touches a socket, a task or a clock.
 
-*Handshake.* A pyOpenSSL ``Connection`` on memory BIOs runs it. Incoming datagrams are checked
-and split into records (``records.split_records``) and handed to OpenSSL one record at a time,
-so that we notice the exact record after which the handshake completed. OpenSSL's output BIO is
-a byte stream; we cut it back into records and pack them into datagrams of at most ``mtu``
-bytes. Retransmission is OpenSSL's own (RFC 6347 §4.2.4): after every input we ask
-``DTLSv1_get_timeout()`` and report ``now + remaining`` as our deadline; when it comes we call
-``DTLSv1_handle_timeout()``. OpenSSL measures that remaining time on the wall clock, so with a
-virtual clock the deadline still moves but OpenSSL retransmits only once real time has passed:
-lossy handshakes are tested in real time. The overall ``handshake_timeout`` is ours and lives
-entirely in the caller's clock.
+*Handshake* (``handshake.py``). OpenSSL runs it on memory BIOs. Incoming datagrams are checked
+and split into records (``records.split_records``) and handed over one record at a time, so we
+know the exact record after which the handshake completed. Two retransmission mechanisms run:
 
-*Authentication.* WebRTC peers present self-signed certificates; OpenSSL's verify callback
-checks the peer's against the remote fingerprints (RFC 8122 §5) while the handshake runs. On a
-mismatch OpenSSL stops the handshake with a fatal ``bad_certificate`` alert, the one record we
-still send; after that the connection sends nothing at all.
+* OpenSSL's own (RFC 6347 §4.2.4): after every input we report ``now`` plus what
+  ``DTLSv1_get_timeout()`` has left as a deadline, and call ``DTLSv1_handle_timeout()`` when it
+  comes. OpenSSL measures that on the wall clock, starting at 1 s and doubling to 60 s; with a
+  virtual clock the deadline still moves, but OpenSSL only retransmits once real time passed.
+* Ours: the datagrams of the last flight are resent byte for byte on a faster schedule in the
+  caller's clock (``DtlsSettings.flight_resend``). A copy is what a duplicating network would
+  deliver; the peer keeps the records it lacked and drops the rest as replays. This makes lossy
+  handshakes quick, and testable in virtual time.
 
-*Application data.* Once the handshake completed we take the negotiated keys
-(``record_protection``) and OpenSSL is never called again: its sequence numbers continue in our
-sealer, so no nonce is reused. Records are protected and opened with ``cryptography``'s AEADs,
-checked against the replay window (RFC 6347 §4.1.2.6) and delivered as plain bytes. A peer that
-lost our last flight retransmits its own; the server answers with the datagrams of its final
-flight again (RFC 6347 §4.2.4), stored when the handshake completed.
+The overall ``handshake_timeout`` is ours and lives entirely in the caller's clock.
+
+*Authentication.* Peers present self-signed certificates; OpenSSL's verify callback checks the
+peer's against the remote fingerprints (RFC 8122 §5) while the handshake runs. On a mismatch
+OpenSSL stops with one fatal alert, the last record we send; after it, nothing.
+
+*Application data.* Once the handshake completed we take the negotiated keys and OpenSSL is
+never called again: its epoch-1 sequence numbers continue in our sealer, so no nonce is reused.
+Records are protected and opened with ``cryptography``'s AEADs (``record_protection.py``),
+checked against the replay window (RFC 6347 §4.1.2.6) and delivered as plain bytes. A client
+that lost the server's final flight sends its Finished again; the server answers with the
+datagrams of that flight, kept from the handshake.
 
 *Peer input never raises.* Garbage, replays, records that do not authenticate and records of an
 unexpected epoch are dropped and counted in :class:`DtlsStats`; fatal alerts, fingerprint
@@ -40,22 +43,13 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Final, NoReturn
-
-from cryptography.hazmat.primitives import serialization
-from OpenSSL import SSL
+from typing import TYPE_CHECKING, Final, NoReturn
 
 from .errors import ConnectionClosedError, InvalidDtlsStateError, MessageTooLargeError
 from .events import CloseNotifyReceived, DtlsEvent, DtlsFailed, DtlsStateChanged
 from .fingerprint import FingerprintVerifier, RTCDtlsFingerprint
-from .record_protection import (
-    MAX_OVERHEAD,
-    SUITES,
-    CipherSuite,
-    RecordOpener,
-    RecordSealer,
-    derive_traffic_keys,
-)
+from .handshake import HandshakeResult, OpenSslHandshake
+from .record_protection import MAX_OVERHEAD, CipherSuite, RecordOpener, RecordSealer
 from .records import (
     ALERT_FATAL,
     CLOSE_NOTIFY,
@@ -64,13 +58,11 @@ from .records import (
     ContentType,
     Record,
     alert_name,
-    iter_stream_records,
-    pack_datagrams,
     split_records,
 )
 from .role import DtlsRole
 from .settings import DtlsSettings
-from .srtp_keys import EXPORTER_LABEL, SrtpKeys, SrtpProfile, split_keying_material
+from .srtp_keys import SrtpKeys
 from .state import TERMINAL_STATES, FailureReason, RTCDtlsTransportState, check_transition
 from .stats import DtlsStats
 
@@ -85,32 +77,7 @@ _S = RTCDtlsTransportState
 _APPLICATION_DATA: Final = int(ContentType.APPLICATION_DATA)
 _ALERT: Final = int(ContentType.ALERT)
 _HANDSHAKE: Final = int(ContentType.HANDSHAKE)
-_DTLS1_2_VERSION: Final = 0xFEFD  # OpenSSL's DTLS1_2_VERSION, for set_min/max_proto_version
-_BIO_CHUNK: Final = 65536
 _MAX_HELD_BEFORE_START: Final = 8
-_MIN_TIMER: Final = 0.001
-_CONTEXT_OPTIONS: Final = (
-    SSL.OP_NO_QUERY_MTU  # memory BIOs have no MTU to query: ours is set explicitly
-    | SSL.OP_NO_RENEGOTIATION  # one epoch after the handshake, never a second one
-    | SSL.OP_NO_TICKET
-    | SSL.OP_NO_COMPRESSION
-    | SSL.OP_CIPHER_SERVER_PREFERENCE  # as server we pick AES-128-GCM when offered
-)
-
-
-def _verify_peer(conn: SSL.Connection, cert: Any, _errno: int, depth: int, _ok: int) -> bool:
-    """OpenSSL's verify callback: the leaf certificate must match a remote fingerprint.
-
-    OpenSSL's own chain verdict (``_ok``) is ignored: WebRTC certificates are self-signed and
-    trusted only through the fingerprint (RFC 8827 §6.5).
-    """
-    if depth != 0:
-        return True
-    owner = conn.get_app_data()
-    if not isinstance(owner, DtlsConnection):
-        return False
-    der = cert.to_cryptography().public_bytes(serialization.Encoding.DER)
-    return owner._peer_certificate_matches(der)
 
 
 class DtlsConnection:
@@ -121,7 +88,6 @@ class DtlsConnection:
     ) -> None:
         self._role: DtlsRole | None = None
         self._certificate = certificate
-        self._verifier: FingerprintVerifier | None = None
         self._settings = settings or DtlsSettings()
         self.stats = DtlsStats()
         self._state = _S.NEW
@@ -129,7 +95,7 @@ class DtlsConnection:
         self._app_data: deque[bytes] = deque()
         self._deliver: Callable[[bytes], None] = self._app_data.append
         self._events: deque[DtlsEvent] = deque()
-        self._ssl: SSL.Connection | None = None
+        self._handshake: OpenSslHandshake | None = None
         self._handshake_deadline: float | None = None
         self._retransmit_deadline: float | None = None
         self._flight: list[bytes] = []
@@ -137,10 +103,6 @@ class DtlsConnection:
         self._resend_interval = 0.0
         self._held: list[bytes] = []
         self._early: list[tuple[bytes, Record]] = []
-        self._write_high = -1
-        self._write_epoch = 0
-        self._fingerprint_mismatch = False
-        self._alert_received: int | None = None
         self._final_flight: list[bytes] = []
         self._suite: CipherSuite | None = None
         self._sealer: RecordSealer | None = None
@@ -249,12 +211,17 @@ class DtlsConnection:
         """
         if self._state is not _S.NEW:
             raise InvalidDtlsStateError("start() was called already", self._state)
-        self._verifier = FingerprintVerifier(remote_fingerprints)
+        verifier = FingerprintVerifier(remote_fingerprints)
         self._role = DtlsRole(role)
-        self._ssl = self._new_openssl_connection()
+        self._handshake = OpenSslHandshake(
+            role=self._role,
+            certificate=self._certificate,
+            verifier=verifier,
+            settings=self._settings,
+        )
         self._handshake_deadline = now + self._settings.handshake_timeout
         self._set_state(_S.CONNECTING)
-        self._drive_handshake(now)
+        self._advance(now)
         held, self._held = self._held, []
         for data in held:
             self.handle_datagram(data, now=now)
@@ -347,24 +314,21 @@ class DtlsConnection:
         resend_at = self._resend_at
         if resend_at is not None and now >= resend_at:
             self._resend_flight(now)
-        rtx = self._retransmit_deadline
-        ssl = self._ssl
-        if rtx is None or now < rtx or ssl is None:
+        rtx, handshake = self._retransmit_deadline, self._handshake
+        if rtx is None or now < rtx or handshake is None:
             return
-        try:
-            if ssl.DTLSv1_handle_timeout():
-                self.stats.handshake_retransmissions += 1
-        except SSL.Error as exc:
-            self._transmits.extend(self._read_openssl_output())
-            self._fail(FailureReason.HANDSHAKE_TIMEOUT, f"OpenSSL gave up: {_describe(exc)}")
+        retransmitted = handshake.handle_timer()
+        if isinstance(retransmitted, DtlsFailed):
+            self._transmits.extend(handshake.read_output())
+            self._fail(retransmitted.reason, retransmitted.detail)
             return
-        retransmitted = self._read_openssl_output()
         if retransmitted:
             # The same flight with new record numbers: it replaces the copy we resend, but our
             # schedule keeps backing off.
+            self.stats.handshake_retransmissions += 1
             self._flight = retransmitted
             self._transmits.extend(retransmitted)
-        self._update_retransmit_deadline(now)
+        self._retransmit_deadline = handshake.timeout(now)
 
     def _resend_flight(self, now: float) -> None:
         """Send the datagrams of our last flight again, byte for byte.
@@ -382,38 +346,6 @@ class DtlsConnection:
 
     # ------------------------------------------------------------------ handshake
 
-    def _new_openssl_connection(self) -> SSL.Connection:
-        settings, cert = self._settings, self._certificate
-        ctx = SSL.Context(SSL.DTLS_METHOD)
-        ctx.set_min_proto_version(_DTLS1_2_VERSION)
-        ctx.set_max_proto_version(_DTLS1_2_VERSION)
-        ctx.set_options(_CONTEXT_OPTIONS)
-        ctx.set_cipher_list(":".join(settings.cipher_suites).encode())
-        ctx.use_certificate(cert.x509)
-        ctx.use_privatekey(cert.private_key)
-        ctx.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, _verify_peer)
-        if settings.srtp_profiles:
-            ctx.set_tlsext_use_srtp(b":".join(p.openssl_name for p in settings.srtp_profiles))
-        ssl = SSL.Connection(ctx)
-        ssl.set_app_data(self)
-        ssl.set_info_callback(self._on_openssl_info)
-        ssl.set_ciphertext_mtu(settings.mtu)
-        if self._role is DtlsRole.CLIENT:
-            ssl.set_connect_state()
-        else:
-            ssl.set_accept_state()
-        return ssl
-
-    def _peer_certificate_matches(self, der: bytes) -> bool:
-        if self._verifier is not None and self._verifier.matches(der):
-            return True
-        self._fingerprint_mismatch = True
-        return False
-
-    def _on_openssl_info(self, _conn: SSL.Connection, where: int, ret: int) -> None:
-        if where & SSL.SSL_CB_READ_ALERT == SSL.SSL_CB_READ_ALERT and ret >> 8 == ALERT_FATAL:
-            self._alert_received = ret & 0xFF
-
     def _handshake_record(self, data: bytes, record: Record, now: float) -> None:
         if record.epoch > 0 and record.content_type == _APPLICATION_DATA:
             # The peer finished first and is sending already; keep it for after our Finished.
@@ -422,63 +354,23 @@ class DtlsConnection:
             else:
                 self.stats.dropped_unexpected += 1
             return
-        ssl = self._ssl
-        if ssl is None:
-            return
-        ssl.bio_write(data[record.start : record.end])
-        self._drive_handshake(now)
+        if self._handshake is not None:
+            self._handshake.feed(data[record.start : record.end])
+            self._advance(now)
 
-    def _drive_handshake(self, now: float) -> None:
-        ssl = self._ssl
-        if ssl is None:
+    def _advance(self, now: float) -> None:
+        handshake = self._handshake
+        if handshake is None:
             return
-        try:
-            ssl.do_handshake()
-        except SSL.WantReadError:
-            self._new_flight(self._read_openssl_output(), now)
-            self._update_retransmit_deadline(now)
-            return
-        except SSL.Error as exc:
-            self._transmits.extend(self._read_openssl_output())  # the fatal alert, if any
-            self._fail(*self._classify_failure(exc))
-            return
-        self._complete_handshake(self._read_openssl_output())
-
-    def _classify_failure(self, exc: SSL.Error) -> tuple[FailureReason, str]:
-        if self._fingerprint_mismatch:
-            return (
-                FailureReason.FINGERPRINT_MISMATCH,
-                "the peer's certificate matches none of the remote fingerprints",
-            )
-        if self._alert_received is not None:
-            return FailureReason.ALERT_RECEIVED, alert_name(self._alert_received)
-        return FailureReason.PROTOCOL_ERROR, _describe(exc)
-
-    def _read_openssl_output(self) -> list[bytes]:
-        """Everything OpenSSL wrote, as datagrams of at most ``mtu`` bytes."""
-        ssl = self._ssl
-        if ssl is None:
-            return []
-        chunks: list[bytes] = []
-        while True:
-            try:
-                chunk = ssl.bio_read(_BIO_CHUNK)
-            except SSL.WantReadError:
-                break
-            chunks.append(chunk)
-            if len(chunk) < _BIO_CHUNK:
-                break
-        if not chunks:
-            return []
-        stream = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        ends: list[int] = []
-        for epoch, sequence, end in iter_stream_records(stream):
-            if epoch > self._write_epoch:
-                self._write_epoch, self._write_high = epoch, sequence
-            elif epoch == self._write_epoch and sequence > self._write_high:
-                self._write_high = sequence
-            ends.append(end)
-        return pack_datagrams(stream, ends, self._settings.mtu)
+        outcome, datagrams = handshake.advance()
+        if outcome is None:
+            self._new_flight(datagrams, now)
+            self._retransmit_deadline = handshake.timeout(now)
+        elif isinstance(outcome, DtlsFailed):
+            self._transmits.extend(datagrams)  # the fatal alert, if any: the last we send
+            self._fail(outcome.reason, outcome.detail)
+        else:
+            self._complete_handshake(outcome)
 
     def _new_flight(self, datagrams: list[bytes], now: float) -> None:
         """Send what OpenSSL wrote after new input: our next flight, resent until answered."""
@@ -492,71 +384,32 @@ class DtlsConnection:
         self._resend_interval = first
         self._resend_at = now + first
 
-    def _update_retransmit_deadline(self, now: float) -> None:
-        ssl = self._ssl
-        remaining = ssl.DTLSv1_get_timeout() if ssl is not None else None
-        self._retransmit_deadline = None if remaining is None else now + max(remaining, _MIN_TIMER)
-
-    def _complete_handshake(self, final_flight: list[bytes]) -> None:
-        """Check what OpenSSL negotiated, take over the record layer, become ``connected``."""
-        ssl = self._ssl
-        assert ssl is not None
-        peer = ssl.get_peer_certificate(as_cryptography=True)
-        if peer is None or not self._peer_certificate_matches(
-            peer.public_bytes(serialization.Encoding.DER)
-        ):
-            # The verify callback already checks this; a second look costs one hash.
-            self._fail(FailureReason.FINGERPRINT_MISMATCH, "the peer's certificate is unverified")
-            return
-        version = ssl.get_protocol_version_name()
-        suite = SUITES.get(ssl.get_cipher_name() or "")
-        if version != "DTLSv1.2" or suite is None or self._write_epoch != 1:
-            self._fail(
-                FailureReason.PROTOCOL_ERROR,
-                f"unexpected negotiation: {version}, {ssl.get_cipher_name()}, "
-                f"write epoch {self._write_epoch}",
-            )
-            return
-        master, client_random, server_random = (
-            ssl.master_key(),
-            ssl.client_random(),
-            ssl.server_random(),
-        )
-        if master is None or client_random is None or server_random is None:
-            self._fail(FailureReason.PROTOCOL_ERROR, "OpenSSL has no session keys")
-            return
-        keys = derive_traffic_keys(suite, master, client_random, server_random)
-        role = self._role
+    def _complete_handshake(self, result: HandshakeResult) -> None:
+        """Take over the record layer from OpenSSL and become ``connected``."""
+        role, suite, keys = self._role, result.suite, result.keys
         assert role is not None
-        if role is DtlsRole.CLIENT:
-            write_key, write_iv, read_key, read_iv = (
-                keys.client_key,
-                keys.client_iv,
-                keys.server_key,
-                keys.server_iv,
-            )
-        else:
-            write_key, write_iv, read_key, read_iv = (
-                keys.server_key,
-                keys.server_iv,
-                keys.client_key,
-                keys.client_iv,
-            )
+        client = role is DtlsRole.CLIENT
         self._sealer = RecordSealer(
-            suite, write_key, write_iv, epoch=1, next_sequence=self._write_high + 1
+            suite,
+            keys.client_key if client else keys.server_key,
+            keys.client_iv if client else keys.server_iv,
+            epoch=1,
+            next_sequence=result.next_write_sequence,
         )
-        self._opener = RecordOpener(suite, read_key, read_iv, self.stats, self._deliver)
+        self._opener = RecordOpener(
+            suite,
+            keys.server_key if client else keys.client_key,
+            keys.server_iv if client else keys.client_iv,
+            self.stats,
+            self._deliver,
+        )
         self._suite = suite
         self._max_payload = self._settings.mtu - suite.overhead
-        profile_name = ssl.get_selected_srtp_profile()
-        profile = SrtpProfile.from_openssl_name(profile_name) if profile_name else None
-        if profile is not None:
-            material = ssl.export_keying_material(EXPORTER_LABEL, profile.keying_material_length)
-            self._srtp_keys = split_keying_material(profile, material, role)
-        self._remote_certificate = peer
-        if role is DtlsRole.SERVER:
-            self._final_flight = final_flight
-        self._transmits.extend(final_flight)
+        self._srtp_keys = result.srtp_keys
+        self._remote_certificate = result.remote_certificate
+        if not client:
+            self._final_flight = result.final_flight
+        self._transmits.extend(result.final_flight)
         early, self._early = self._early, []
         self._release_openssl()
         logger.debug("DTLS %s connected with %s", role.value, suite.name)
@@ -566,9 +419,9 @@ class DtlsConnection:
 
     def _release_openssl(self) -> None:
         """Drop OpenSSL: after the handshake it must never write a record again."""
-        ssl, self._ssl = self._ssl, None
-        if ssl is not None:
-            ssl.set_app_data(None)
+        handshake, self._handshake = self._handshake, None
+        if handshake is not None:
+            handshake.release()
         self._retransmit_deadline = None
         self._handshake_deadline = None
         self._resend_at = None
@@ -650,10 +503,3 @@ class DtlsConnection:
             self._sealer = None
             self._opener = None
         self._events.append(DtlsStateChanged(old, new))
-
-
-def _describe(exc: SSL.Error) -> str:
-    """OpenSSL's error queue as one line: the reasons of its ``(library, function, reason)``."""
-    queue = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
-    reasons = [str(item[-1]) for item in queue if isinstance(item, tuple) and item]
-    return "; ".join(reasons) or str(exc) or type(exc).__name__
