@@ -268,6 +268,16 @@ class DtlsConnection:
 
     # ------------------------------------------------------------------ network and time inputs
 
+    def receive_application_data(self, data: bytes) -> bool:
+        """The data-channel hot path alone, which needs no clock.
+
+        True when ``data`` was one whole application-data record of the current epoch: its
+        payload went to the sink (or queue), or it was dropped and counted, and nothing else
+        can have changed. False for anything else: pass it to :meth:`handle_datagram`.
+        """
+        opener = self._opener
+        return opener is not None and opener.receive(data)
+
     def handle_datagram(self, data: bytes, *, now: float) -> bool:
         """One datagram whose first byte said DTLS (RFC 7983). Never raises on its content.
 

@@ -43,6 +43,10 @@ _GCM_NONCE: Final = struct.Struct("!4sHHI")
 """implicit salt, then the explicit part: epoch and sequence number."""
 _HEADER_EXPLICIT: Final = struct.Struct("!BHHHIHHHI")
 """The record header followed by the 8-byte explicit nonce (epoch and sequence again)."""
+_pack_aad: Final = _AAD.pack
+_pack_gcm_nonce: Final = _GCM_NONCE.pack
+_pack_header_explicit: Final = _HEADER_EXPLICIT.pack
+_unpack_header: Final = HEADER.unpack_from
 _WINDOW_MASK: Final = (1 << 64) - 1
 _APPLICATION_DATA: Final = 23
 _MIN_GCM_RECORD: Final = HEADER_SIZE + 8 + 16
@@ -164,12 +168,12 @@ class RecordSealer:
             raise OverflowError("DTLS sequence numbers of this epoch are exhausted")
         self._next_sequence = seq + 1
         epoch, hi, lo, size = self._epoch, seq >> 32, seq & 0xFFFFFFFF, len(plaintext)
-        aad = _AAD.pack(epoch, hi, lo, content_type, DTLS_1_2, size)
+        aad = _pack_aad(epoch, hi, lo, content_type, DTLS_1_2, size)
         if self._explicit:
             # RFC 5288 §3: the explicit nonce is ours to choose; the sequence number is unique.
-            sealed = self._encrypt(_GCM_NONCE.pack(self._iv, epoch, hi, lo), plaintext, aad)
+            sealed = self._encrypt(_pack_gcm_nonce(self._iv, epoch, hi, lo), plaintext, aad)
             return (
-                _HEADER_EXPLICIT.pack(
+                _pack_header_explicit(
                     content_type, DTLS_1_2, epoch, hi, lo, size + 8 + _TAG_SIZE, epoch, hi, lo
                 )
                 + sealed
@@ -230,7 +234,7 @@ class RecordOpener:
         size = len(data)
         if size < _MIN_GCM_RECORD or not self._explicit:
             return False
-        ctype, version, epoch, hi, lo, length = HEADER.unpack_from(data)
+        ctype, version, epoch, hi, lo, length = _unpack_header(data)
         if (
             ctype != _APPLICATION_DATA
             or epoch != 1
@@ -247,7 +251,7 @@ class RecordOpener:
             plaintext = self._decrypt(
                 self._iv + data[13:21],
                 data[21:],
-                _AAD.pack(epoch, hi, lo, ctype, version, size - _MIN_GCM_RECORD),
+                _pack_aad(epoch, hi, lo, ctype, version, size - _MIN_GCM_RECORD),
             )
         except InvalidTag:
             self._stats.dropped_unauthenticated += 1
@@ -299,7 +303,7 @@ class RecordOpener:
         if size < 0:
             self._stats.dropped_unauthenticated += 1
             return None
-        aad = _AAD.pack(epoch, hi, lo, ctype, version, size)
+        aad = _pack_aad(epoch, hi, lo, ctype, version, size)
         try:
             plaintext = self._decrypt(nonce, data[body:end], aad)
         except InvalidTag:

@@ -230,7 +230,10 @@ class DtlsTransport:
         try:
             first = data[0] if data else 0
             if 19 < first < 64:
-                if self._core.handle_datagram(data, now=self._loop.time()):
+                core = self._core
+                if not core.receive_application_data(data) and core.handle_datagram(
+                    data, now=self._loop.time()
+                ):
                     self._flush()
             elif 127 < first < 192:
                 rtp = self._rtp_receiver
