@@ -379,6 +379,9 @@ class DtlsConnection:
         elif isinstance(outcome, DtlsFailed):
             self._transmits.extend(datagrams)  # the fatal alert, if any: the last we send
             self._fail(outcome.reason, outcome.detail)
+        elif isinstance(outcome, CloseNotifyReceived):
+            self._events.append(outcome)
+            self._close()
         else:
             self._complete_handshake(outcome)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 from cryptography.hazmat.primitives import serialization
 from OpenSSL import SSL
 
-from .events import DtlsFailed
+from .events import CloseNotifyReceived, DtlsFailed
 from .record_protection import SUITES, CipherSuite, TrafficKeys, derive_traffic_keys
 from .records import ALERT_FATAL, alert_name, iter_stream_records, pack_datagrams
 from .role import DtlsRole
@@ -132,11 +132,13 @@ class OpenSslHandshake:
         if self._ssl is not None:
             self._ssl.bio_write(record)
 
-    def advance(self) -> tuple[HandshakeResult | DtlsFailed | None, list[bytes]]:
+    def advance(
+        self,
+    ) -> tuple[HandshakeResult | DtlsFailed | CloseNotifyReceived | None, list[bytes]]:
         """Let OpenSSL run; returns the outcome (None while running) and datagrams to send.
 
         A failure returns the fatal alert OpenSSL wrote, if any, as the last thing to send;
-        a completion whose checks fail returns nothing to send at all.
+        a completion whose checks fail, or the peer's close_notify, returns nothing to send.
         """
         ssl = self._ssl
         if ssl is None:
@@ -145,6 +147,9 @@ class OpenSslHandshake:
             ssl.do_handshake()
         except SSL.WantReadError:
             return None, self.read_output()
+        except SSL.ZeroReturnError:
+            # The peer sent close_notify before the handshake completed: it closed, on purpose.
+            return CloseNotifyReceived(), []
         except SSL.Error as exc:
             return self._classify_failure(exc), self.read_output()
         final_flight = self.read_output()

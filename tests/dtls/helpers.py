@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from OpenSSL import SSL
+
 from dtls import (
     DtlsConnection,
     DtlsEvent,
@@ -121,3 +123,41 @@ class DtlsPair:
         self.sim.run_for(seconds)
         self.client.drain()
         self.server.drain()
+
+
+def openssl_peer(cert: RTCCertificate, *, server: bool, suite: str | None = None) -> SSL.Connection:
+    """A plain pyOpenSSL DTLS endpoint, used as the reference implementation."""
+    ctx = SSL.Context(SSL.DTLS_METHOD)
+    ctx.use_certificate(cert.x509)
+    ctx.use_privatekey(cert.private_key)
+    ctx.set_verify(SSL.VERIFY_PEER, lambda *args: True)
+    ctx.set_tlsext_use_srtp(b"SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80")
+    if suite:
+        ctx.set_cipher_list(suite.encode())
+    ctx.set_options(SSL.OP_NO_QUERY_MTU)
+    conn = SSL.Connection(ctx)
+    conn.set_ciphertext_mtu(1200)
+    conn.set_accept_state() if server else conn.set_connect_state()
+    return conn
+
+
+def handshake_with(peer: SSL.Connection, ours: DtlsConnection) -> None:
+    """Shuttle datagrams between a pyOpenSSL endpoint and our core until both are quiet."""
+    for _ in range(20):
+        moved = False
+        try:
+            peer.do_handshake()
+        except SSL.WantReadError:
+            pass
+        while True:
+            try:
+                data = peer.bio_read(65536)
+            except SSL.WantReadError:
+                break
+            ours.handle_datagram(data, now=0.0)
+            moved = True
+        while (out := ours.poll_transmit()) is not None:
+            peer.bio_write(out)
+            moved = True
+        if not moved:
+            break

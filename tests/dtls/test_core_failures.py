@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dtls import (
+    CloseNotifyReceived,
     ConnectionClosedError,
     DtlsConnection,
     DtlsFailed,
@@ -290,3 +291,25 @@ def test_fatal_alert_after_connect_fails_the_connection(
     assert pair.server.conn.state == "failed"
     failure = failure_of(pair.server.events)
     assert (failure.reason, failure.detail) == (FailureReason.ALERT_RECEIVED, "internal_error")
+
+
+def test_close_notify_during_the_handshake_closes(
+    ecdsa_pair: tuple[RTCCertificate, RTCCertificate],
+) -> None:
+    """webrtc-pc: ``closed`` is the state a close_notify leads to, even mid-handshake.
+
+    (OpenSSL itself refuses to shut down mid-handshake, so the alert is written by hand: a
+    plaintext warning-level close_notify in epoch 0, as another implementation may send.)
+    """
+    ours = DtlsConnection(certificate=ecdsa_pair[0])
+    ours.start(role=DtlsRole.CLIENT, remote_fingerprints=ecdsa_pair[1].getFingerprints(), now=0)
+    assert ours.poll_transmit() is not None  # the ClientHello
+    close_notify = struct.pack("!BHHHIH", 21, 0xFEFD, 0, 0, 0, 2) + bytes((1, 0))
+    ours.handle_datagram(close_notify, now=0.1)
+    events = []
+    while (event := ours.poll_event()) is not None:
+        events.append(event)
+    assert ours.state == "closed"
+    assert CloseNotifyReceived() in events
+    assert ours.failure is None
+    assert ours.poll_transmit() is None and ours.poll_timeout() is None

@@ -20,44 +20,7 @@ from dtls.record_protection import (
 )
 from dtls.records import HEADER, MAX_SEQUENCE
 from dtls.stats import DtlsStats
-
-
-def openssl_peer(cert: RTCCertificate, *, server: bool, suite: str | None = None) -> SSL.Connection:
-    """A plain pyOpenSSL DTLS endpoint, used as the reference implementation."""
-    ctx = SSL.Context(SSL.DTLS_METHOD)
-    ctx.use_certificate(cert.x509)
-    ctx.use_privatekey(cert.private_key)
-    ctx.set_verify(SSL.VERIFY_PEER, lambda *args: True)
-    ctx.set_tlsext_use_srtp(b"SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80")
-    if suite:
-        ctx.set_cipher_list(suite.encode())
-    ctx.set_options(SSL.OP_NO_QUERY_MTU)
-    conn = SSL.Connection(ctx)
-    conn.set_ciphertext_mtu(1200)
-    conn.set_accept_state() if server else conn.set_connect_state()
-    return conn
-
-
-def handshake(ours: DtlsConnection, peer: SSL.Connection) -> None:
-    for _ in range(20):
-        moved = False
-        try:
-            peer.do_handshake()
-        except SSL.WantReadError:
-            pass
-        while True:
-            try:
-                data = peer.bio_read(65536)
-            except SSL.WantReadError:
-                break
-            ours.handle_datagram(data, now=0.0)
-            moved = True
-        while (out := ours.poll_transmit()) is not None:
-            peer.bio_write(out)
-            moved = True
-        if not moved:
-            break
-    assert ours.state == "connected"
+from tests.dtls.helpers import handshake_with, openssl_peer
 
 
 def key_type(suite: str) -> str:
@@ -72,7 +35,8 @@ def test_records_interoperate_with_openssl(suite: str, role: DtlsRole) -> None:
     ours = DtlsConnection(certificate=mine, settings=DtlsSettings(cipher_suites=(suite,)))
     peer = openssl_peer(theirs, server=role is DtlsRole.CLIENT, suite=suite)
     ours.start(role=role, remote_fingerprints=theirs.getFingerprints(), now=0.0)
-    handshake(ours, peer)
+    handshake_with(peer, ours)
+    assert ours.state == "connected"
     assert ours.cipher_suite == peer.get_cipher_name() == suite
     # Our size limit is OpenSSL's own for this suite and MTU.
     assert ours.max_application_data == peer.get_cleartext_mtu()
