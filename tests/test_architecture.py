@@ -36,6 +36,9 @@ FORBIDDEN_MODULES = frozenset(
 ADAPTER_MODULES: frozenset[str] = frozenset(
     {
         "webrtc/__init__.py",
+        "ice/udp.py",
+        "ice/gather.py",
+        "ice/connection.py",
     }
 )
 

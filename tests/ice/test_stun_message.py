@@ -333,3 +333,10 @@ def test_mutated_vectors_parse_or_raise_stun_error(patch: bytes, at: int) -> Non
     except StunError:
         return
     assert isinstance(m.check_integrity(PASSWORD), bool)
+
+
+def test_error_reason_is_truncated_to_its_limit() -> None:
+    value = a.encode_error_code(400, "x" * 1000)
+    assert a.decode_error_code(value) == (400, "x" * 763)
+    with pytest.raises(StunError):
+        a.encode_error_code(700, "out of range")
