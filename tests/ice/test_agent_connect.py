@@ -14,7 +14,7 @@ from ice import (
     IceSettings,
     IceStateError,
 )
-from ice.stun import Attr, StunClass, parse_message
+from ice.stun import Attr, Method, StunClass, StunMessage, parse_message
 from tests.ice.simagent import A_ADDR, B_ADDR, connected, make_peers
 
 S = IceConnectionState
@@ -217,3 +217,37 @@ def test_close_reports_closed_and_the_pair_gone() -> None:
     assert p.a.states()[-1] is S.CLOSED
     assert [e.pair is None for e in p.a.selections()] == [False, True]
     assert p.a.agent.selected_pair is None and p.a.agent.prepare_send(10) is None
+
+
+def test_accepts_aggressive_nomination_as_controlled() -> None:
+    """A peer that puts USE-CANDIDATE on its very first check (aggressive nomination, RFC 5245;
+    browsers and aioice do): the controlled agent selects the pair as soon as its own triggered
+    check of it succeeds. The peer is scripted by hand here."""
+    p = make_peers()
+    p.signal_b_to_a = False
+    a, b = p.a.agent, p.b.agent
+    now = p.sim.now
+    b.gather(p.b.bases, now=now)
+    b.start(a.local_ufrag, a.local_pwd, controlling=False, now=now)
+    request = StunMessage(Method.BINDING, StunClass.REQUEST, bytes(12))
+    request.set_text(Attr.USERNAME, f"{b.local_ufrag}:{a.local_ufrag}")
+    request.set_u32(Attr.PRIORITY, 1862270975)
+    request.set_u64(Attr.ICE_CONTROLLING, 5)
+    request.set_flag(Attr.USE_CANDIDATE)
+    b.handle_datagram(
+        request.encode(key=b.local_pwd.encode()), local=B_ADDR, remote=A_ADDR, now=now
+    )
+    answer = b.poll_transmit()
+    assert answer is not None and parse_message(answer.data).cls == StunClass.SUCCESS
+    assert b.selected_pair is None  # not before its own check succeeded
+    b.handle_timeout(now=now)  # the triggered check goes out at once
+    check = b.poll_transmit()
+    assert check is not None and check.remote == A_ADDR
+    sent = parse_message(check.data)
+    assert sent.cls == StunClass.REQUEST and sent.has(Attr.ICE_CONTROLLED)
+    reply = StunMessage(Method.BINDING, StunClass.SUCCESS, sent.transaction_id)
+    reply.set_xor_address(Attr.XOR_MAPPED_ADDRESS, B_ADDR)
+    b.handle_datagram(reply.encode(key=a.local_pwd.encode()), local=B_ADDR, remote=A_ADDR, now=now)
+    sel = p.b.agent.selected_pair  # (read again: the check above narrowed b.selected_pair)
+    assert sel is not None and sel.remote_address == A_ADDR
+    assert b.state is S.CONNECTED
