@@ -100,9 +100,16 @@ def encode_u32(value: int) -> bytes:
     return _U32.pack(value)
 
 
-def decode_u32(value: bytes, what: str = "attribute") -> int:
+def attribute_name(attr: int) -> str:
+    try:
+        return Attr(attr).name.replace("_", "-")
+    except ValueError:
+        return f"0x{attr:04x}"
+
+
+def decode_u32(value: bytes, attr: int = 0) -> int:
     if len(value) != 4:
-        raise StunError(f"{what} must be 4 bytes, got {len(value)}")
+        raise StunError(f"{attribute_name(attr)} must be 4 bytes, got {len(value)}")
     result: int = _U32.unpack(value)[0]
     return result
 
@@ -111,9 +118,9 @@ def encode_u64(value: int) -> bytes:
     return _U64.pack(value)
 
 
-def decode_u64(value: bytes, what: str = "attribute") -> int:
+def decode_u64(value: bytes, attr: int = 0) -> int:
     if len(value) != 8:
-        raise StunError(f"{what} must be 8 bytes, got {len(value)}")
+        raise StunError(f"{attribute_name(attr)} must be 8 bytes, got {len(value)}")
     result: int = _U64.unpack(value)[0]
     return result
 
@@ -158,15 +165,18 @@ def _unpack_host(family: int, raw: bytes) -> str:
     return ipaddress.IPv6Address(raw).compressed
 
 
-def _check_address(value: bytes, what: str) -> tuple[int, int]:
+def _check_address(value: bytes, attr: int) -> tuple[int, int]:
     if len(value) < 8:
+        what = attribute_name(attr)
         raise StunError(f"{what} too short ({len(value)} bytes)")
     family, port = _ADDR_HEADER.unpack_from(value)
     expected = 8 if family == 1 else 20 if family == 2 else 0
     if not expected:
-        raise StunError(f"{what} has unknown address family {family}")
+        raise StunError(f"{attribute_name(attr)} has unknown address family {family}")
     if len(value) != expected:
-        raise StunError(f"{what} is {len(value)} bytes, family {family} needs {expected}")
+        raise StunError(
+            f"{attribute_name(attr)} is {len(value)} bytes, family {family} needs {expected}"
+        )
     return family, port
 
 
@@ -175,8 +185,8 @@ def encode_address(address: Address) -> bytes:
     return _ADDR_HEADER.pack(family, address[1]) + packed
 
 
-def decode_address(value: bytes, what: str = "MAPPED-ADDRESS") -> Address:
-    family, port = _check_address(value, what)
+def decode_address(value: bytes, attr: int = 0x0001) -> Address:
+    family, port = _check_address(value, attr)
     return _unpack_host(family, value[4:]), port
 
 
@@ -192,10 +202,8 @@ def encode_xor_address(address: Address, transaction_id: bytes) -> bytes:
     return _ADDR_HEADER.pack(family, address[1] ^ (MAGIC_COOKIE >> 16)) + xored
 
 
-def decode_xor_address(
-    value: bytes, transaction_id: bytes, what: str = "XOR-MAPPED-ADDRESS"
-) -> Address:
-    family, port = _check_address(value, what)
+def decode_xor_address(value: bytes, transaction_id: bytes, attr: int = 0x0020) -> Address:
+    family, port = _check_address(value, attr)
     mask = _xor_mask(family, transaction_id)
     raw = bytes(a ^ b for a, b in zip(value[4:], mask, strict=True))
     return _unpack_host(family, raw), port ^ (MAGIC_COOKIE >> 16)

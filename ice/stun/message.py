@@ -18,7 +18,6 @@ so the caller can answer unknown comprehension-required ones with 420 (§6.3.1).
 
 from __future__ import annotations
 
-import hmac
 import struct
 from enum import IntEnum
 from typing import Final
@@ -37,7 +36,9 @@ limit, so a flood of huge datagrams costs a length check, not a parse."""
 _HEADER = struct.Struct("!HHI12s")
 _ATTR_HEADER = struct.Struct("!HH")
 _INTEGRITY_HEADER: Final = _ATTR_HEADER.pack(Attr.MESSAGE_INTEGRITY, 20)
+_INTEGRITY256_HEADER: Final = _ATTR_HEADER.pack(Attr.MESSAGE_INTEGRITY_SHA256, 32)
 _FINGERPRINT_HEADER: Final = _ATTR_HEADER.pack(Attr.FINGERPRINT, 4)
+_U16 = struct.Struct("!H")
 _U32 = struct.Struct("!I")
 _MI: Final = int(Attr.MESSAGE_INTEGRITY)
 _MI256: Final = int(Attr.MESSAGE_INTEGRITY_SHA256)
@@ -62,13 +63,6 @@ class Method(IntEnum):
     CHANNEL_BIND = 0x009
 
 
-def _name(attr: int) -> str:
-    try:
-        return Attr(attr).name.replace("_", "-")
-    except ValueError:
-        return f"0x{attr:04x}"
-
-
 def message_type(method: int, cls: int) -> int:
     """Interleave the 12 method bits and 2 class bits as in RFC 8489 §5, figure 3."""
     return (
@@ -80,10 +74,18 @@ def message_type(method: int, cls: int) -> int:
     )
 
 
+_TYPES: Final[dict[tuple[int, int], int]] = {
+    (int(m), int(c)): message_type(m, c) for m in Method for c in StunClass
+}
+
+
 def split_type(mtype: int) -> tuple[int, int]:
     method = (mtype & 0x000F) | ((mtype & 0x00E0) >> 1) | ((mtype & 0x3E00) >> 2)
     cls = ((mtype >> 4) & 0b01) | ((mtype >> 7) & 0b10)
     return method, cls
+
+
+_SPLIT: Final[dict[int, tuple[int, int]]] = {t: split_type(t) for t in _TYPES.values()}
 
 
 def is_stun(data: bytes) -> bool:
@@ -126,7 +128,7 @@ class StunMessage:
         self._integrity256_at = -1
 
     def __repr__(self) -> str:
-        names = [_name(t) for t in self.attributes]
+        names = [a.attribute_name(t) for t in self.attributes]
         return (
             f"StunMessage(method=0x{self.method:03x}, cls={StunClass(self.cls).name}, "
             f"tid={self.transaction_id.hex()}, attributes={names})"
@@ -143,16 +145,17 @@ class StunMessage:
 
         False when the message carries neither, or when the code does not match ``key``.
         """
-        raw = self.raw
+        raw = memoryview(self.raw)
         at = self._integrity256_at
         if at >= 0:
             size = _ATTR_HEADER.unpack_from(raw, at)[1]
-            mac = hmac_sha256(key, raw[:at], at + 4 + size - HEADER_SIZE)
+            length = _U16.pack(at + 4 + size - HEADER_SIZE)
+            mac = hmac_sha256(key, raw[:2], length, raw[4:at])
             return constant_time_equal(mac[:size], raw[at + 4 : at + 4 + size])
         at = self._integrity_at
         if at < 0:
             return False
-        mac = hmac_sha1(key, raw[:at], at + 24 - HEADER_SIZE)
+        mac = hmac_sha1(key, raw[:2], _U16.pack(at + 4), raw[4:at])
         return constant_time_equal(mac, raw[at + 4 : at + 24])
 
     # --- typed getters: None when absent, StunError when malformed ------------------------------
@@ -163,21 +166,21 @@ class StunMessage:
 
     def get_u32(self, attr: int) -> int | None:
         value = self.attributes.get(attr)
-        return None if value is None else a.decode_u32(value, _name(attr))
+        return None if value is None else a.decode_u32(value, attr)
 
     def get_u64(self, attr: int) -> int | None:
         value = self.attributes.get(attr)
-        return None if value is None else a.decode_u64(value, _name(attr))
+        return None if value is None else a.decode_u64(value, attr)
 
     def get_address(self, attr: int) -> Address | None:
         value = self.attributes.get(attr)
-        return None if value is None else a.decode_address(value, _name(attr))
+        return None if value is None else a.decode_address(value, attr)
 
     def get_xor_address(self, attr: int) -> Address | None:
         value = self.attributes.get(attr)
         if value is None:
             return None
-        return a.decode_xor_address(value, self.transaction_id, _name(attr))
+        return a.decode_xor_address(value, self.transaction_id, attr)
 
     def get_error_code(self) -> tuple[int, str] | None:
         value = self.attributes.get(Attr.ERROR_CODE)
@@ -257,31 +260,38 @@ def encode_message(
     ``padding`` is the byte that fills attributes to a multiple of four; receivers ignore it
     (§14), RFC 5769's vectors use spaces, so tests can reproduce them byte for byte.
     """
-    buf = bytearray(HEADER_SIZE)
+    parts: list[bytes] = []
+    append = parts.append
     pack_attr = _ATTR_HEADER.pack
+    body_size = 0
     for attr_type, value in attributes.items():
         size = len(value)
-        buf += pack_attr(attr_type, size)
-        buf += value
-        if size & 3:
-            buf += padding * (4 - (size & 3))
-    mtype = message_type(method, cls)
+        pad = -size & 3
+        append(pack_attr(attr_type, size))
+        append(value)
+        if pad:
+            append(padding * pad)
+        body_size += 4 + size + pad
+    body = b"".join(parts)
+    mtype = _TYPES.get((method, cls)) or message_type(method, cls)
+    pack_header = _HEADER.pack
+    tail: list[bytes] = []
     if key is not None:
         if sha256:
-            _HEADER.pack_into(buf, 0, mtype, len(buf) + 16, a.MAGIC_COOKIE, transaction_id)
-            mac = hmac.digest(key, buf, "sha256")
-            buf += _ATTR_HEADER.pack(Attr.MESSAGE_INTEGRITY_SHA256, 32)
+            body_size += 36
+            header = pack_header(mtype, body_size, a.MAGIC_COOKIE, transaction_id)
+            tail += (_INTEGRITY256_HEADER, hmac_sha256(key, header, body))
         else:
-            _HEADER.pack_into(buf, 0, mtype, len(buf) + 4, a.MAGIC_COOKIE, transaction_id)
-            mac = hmac.digest(key, buf, "sha1")
-            buf += _INTEGRITY_HEADER
-        buf += mac
+            body_size += 24
+            header = pack_header(mtype, body_size, a.MAGIC_COOKIE, transaction_id)
+            tail += (_INTEGRITY_HEADER, hmac_sha1(key, header, body))
     if fingerprint:
-        _HEADER.pack_into(buf, 0, mtype, len(buf) - 12, a.MAGIC_COOKIE, transaction_id)
-        buf += _FINGERPRINT_HEADER + _U32.pack(_crc(buf))
+        body_size += 8
+        header = pack_header(mtype, body_size, a.MAGIC_COOKIE, transaction_id)
+        tail += (_FINGERPRINT_HEADER, _U32.pack(_crc(header, body, *tail)))
     else:
-        _HEADER.pack_into(buf, 0, mtype, len(buf) - HEADER_SIZE, a.MAGIC_COOKIE, transaction_id)
-    return bytes(buf)
+        header = pack_header(mtype, body_size, a.MAGIC_COOKIE, transaction_id)
+    return b"".join((header, body, *tail))
 
 
 def parse_message(data: bytes) -> StunMessage:
@@ -300,10 +310,10 @@ def parse_message(data: bytes) -> StunMessage:
         raise StunError(f"message length {length} is not a multiple of 4", offset=2)
     if length + HEADER_SIZE != size:
         raise StunError(f"header says {length} bytes of attributes, datagram has {size - 20}")
-    method, cls = split_type(mtype)
-    message = StunMessage(method, cls, transaction_id)
-    message.raw = data
-    attrs = message.attributes
+    method, cls = _SPLIT.get(mtype) or split_type(mtype)
+    attrs: dict[int, bytes] = {}
+    integrity_at = integrity256_at = -1
+    fingerprint_ok = False
     unpack_attr = _ATTR_HEADER.unpack_from
     pos = HEADER_SIZE
     sealed = False  # past MESSAGE-INTEGRITY: later attributes are ignored (§14.5)
@@ -319,22 +329,34 @@ def parse_message(data: bytes) -> StunMessage:
         if attr_type == _FP:
             if attr_len != 4 or padded != size:
                 raise StunError("FINGERPRINT must be 4 bytes and last", offset=pos)
-            if _U32.unpack_from(data, start)[0] != _crc(data[:pos]):
+            if _U32.unpack_from(data, start)[0] != _crc(memoryview(data)[:pos]):
                 raise StunFingerprintError("FINGERPRINT does not match", offset=pos)
-            message.fingerprint_ok = True
+            fingerprint_ok = True
         elif attr_type == _MI:
             if attr_len != 20:
                 raise StunError("MESSAGE-INTEGRITY must be 20 bytes", offset=pos)
             if not sealed:
-                message._integrity_at = pos
+                integrity_at = pos
                 sealed = True
         elif attr_type == _MI256:
             if attr_len < 16 or attr_len > 32 or attr_len & 3:
                 raise StunError("MESSAGE-INTEGRITY-SHA256 must be 16-32 bytes", offset=pos)
-            if message._integrity256_at < 0:
-                message._integrity256_at = pos
+            if integrity256_at < 0:
+                integrity256_at = pos
                 sealed = True
         elif not sealed and attr_type not in attrs:
             attrs[attr_type] = data[start:end]
         pos = padded
+    message = _new_message(StunMessage)
+    message.method = method
+    message.cls = cls
+    message.transaction_id = transaction_id
+    message.attributes = attrs
+    message.raw = data
+    message.fingerprint_ok = fingerprint_ok
+    message._integrity_at = integrity_at
+    message._integrity256_at = integrity256_at
     return message
+
+
+_new_message = object.__new__
