@@ -32,107 +32,44 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import TYPE_CHECKING
 
 import sdp
 
+from . import checks
 from .candidate import (
     CandidateType,
     LocalCandidate,
     RemoteCandidate,
     candidate_foundation,
-    candidate_priority,
     canonical_ip,
     is_ipv6,
 )
-from .checklist import CandidatePair, CheckList, PairState
+from .checklist import CandidatePair, PairState, build_report, pair_snapshot
 from .consent import Consent, ConsentMonitor
-from .errors import IceConfigError, IceStateError, StunError, StunFingerprintError
+from .errors import IceConfigError, IceStateError
 from .events import ConnectionStateChanged, IceEvent, RoleChanged, SelectedPair, SelectedPairChanged
 from .gathering import Gatherer
+from .generation import Generation, IncomingCheck, random_ice_string
 from .output import Outbox, Transmit
+from .requests import Kind, Request, Requests
 from .settings import IceSettings, validate_pwd, validate_ufrag
-from .states import IceConnectionState, IceGatheringState, IceRole, check_transition
-from .stats import AgentStats, CandidatePairReport, IceStatsReport
-from .stun import (
-    MAX_MESSAGE_SIZE,
-    Attr,
-    Method,
-    StunClass,
-    StunMessage,
-    encode_message,
-    parse_message,
+from .states import (
+    IceConnectionState,
+    IceGatheringState,
+    IceRole,
+    check_transition,
+    derive_connection_state,
 )
-from .stun import attributes as attrs
-from .stun.transaction import Step, Transaction
+from .stats import AgentStats, IceStatsReport
+from .stun import StunClass, StunMessage
 
 if TYPE_CHECKING:
     import random
 
 Address = tuple[str, int]
-_ICE_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
 # RFC 7983 §7: which first bytes are data the agent passes up (DTLS 20-63, RTP/RTCP 128-191).
 _DATA_FIRST_BYTE = bytes(1 if 20 <= b <= 63 or 128 <= b <= 191 else 0 for b in range(256))
-
-
-def random_ice_string(token_bytes: Callable[[int], bytes], length: int) -> str:
-    """``length`` ice-chars from a secret source (64 symbols: no modulo bias)."""
-    return "".join(chr(_ICE_CHARS[b & 63]) for b in token_bytes(length))
-
-
-class _Kind(Enum):
-    CHECK = "check"
-    NOMINATION = "nomination"
-    CONSENT = "consent"
-
-
-@dataclass(eq=False, slots=True)
-class _Request:
-    kind: _Kind
-    generation: _Generation
-    pair: CandidatePair
-    data: bytes
-    transaction: Transaction
-    controlling: bool
-    """The role the request claimed, to resolve a 487 answer (RFC 8445 §7.2.5.1)."""
-    priority: int
-    """The PRIORITY it carried: a learnt local peer-reflexive candidate gets it (§7.2.5.3.1)."""
-
-
-@dataclass(slots=True)
-class _EarlyCheck:
-    local: Address
-    remote: Address
-    priority: int
-    use_candidate: bool
-
-
-@dataclass(eq=False)
-class _Generation:
-    number: int
-    ufrag: str
-    pwd: str
-    remote_ufrag: str | None = None
-    remote_pwd: str | None = None
-    remote_lite: bool = False
-    started_at: float | None = None
-    end_of_candidates: bool = False
-    first_valid_at: float | None = None
-    remote_candidates: list[RemoteCandidate] = field(default_factory=list)
-    remote_by_address: dict[Address, RemoteCandidate] = field(default_factory=dict)
-    checklist: CheckList = field(default_factory=CheckList)
-    early_checks: deque[_EarlyCheck] = field(default_factory=deque)
-
-    @property
-    def key(self) -> bytes:
-        return self.pwd.encode()
-
-    @property
-    def remote_key(self) -> bytes:
-        return (self.remote_pwd or "").encode()
 
 
 class IceAgent:
@@ -156,18 +93,18 @@ class IceAgent:
             if settings.controlling and not settings.lite
             else IceRole.CONTROLLED
         )
-        self._gen = _Generation(
+        self._gen = Generation(
             0,
             settings.local_ufrag or random_ice_string(token_bytes, 8),
             settings.local_pwd or random_ice_string(token_bytes, 24),
         )
         self._gen.checklist.set_role(self._role is IceRole.CONTROLLING)
-        self._old_gen: _Generation | None = None
+        self._old_gen: Generation | None = None
         self._gatherer = Gatherer(settings, self._out, token_bytes)
         self._local_prflx: list[LocalCandidate] = []
-        self._requests: dict[bytes, _Request] = {}
+        self._requests = Requests(settings, self._out, token_bytes, self.stats)
         self._selected: CandidatePair | None = None
-        self._selected_gen: _Generation | None = None
+        self._selected_gen: Generation | None = None
         self._send_pair: CandidatePair | None = None
         self._consent: ConsentMonitor | None = None
         self._nominating: CandidatePair | None = None
@@ -215,7 +152,7 @@ class IceAgent:
 
     @property
     def selected_pair(self) -> SelectedPair | None:
-        return None if self._selected is None else _snapshot(self._selected)
+        return None if self._selected is None else pair_snapshot(self._selected)
 
     # --- API inputs ---------------------------------------------------------------------------
 
@@ -310,8 +247,7 @@ class IceAgent:
             self.stats.remote_candidates_dropped += 1
             return
         remote = RemoteCandidate.from_sdp(candidate, host)
-        gen.remote_candidates.append(remote)
-        gen.remote_by_address[remote.address] = remote
+        gen.add_remote(remote)
         if gen.started_at is not None:
             self._pair_remote(gen, remote, initial=False)
             self._schedule_tick(now)
@@ -325,14 +261,12 @@ class IceAgent:
         """
         self._check_open()
         old = self._gen
-        for tid, request in list(self._requests.items()):
-            if request.kind is not _Kind.CONSENT:
-                del self._requests[tid]
+        self._requests.cancel(keep=lambda r: r.kind is Kind.CONSENT)
         self._nominating = None
         self._nomination_at = None
         self._next_tick = None
         self._old_gen = self._selected_gen if self._selected is not None else None
-        self._gen = _Generation(
+        self._gen = Generation(
             old.number + 1,
             validate_ufrag(ufrag) if ufrag else random_ice_string(self._token_bytes, 8),
             validate_pwd(pwd) if pwd else random_ice_string(self._token_bytes, 24),
@@ -346,7 +280,7 @@ class IceAgent:
         if self._closed:
             return
         self._closed = True
-        self._requests.clear()
+        self._requests.cancel()
         self._gatherer.close()
         self._next_tick = self._nomination_at = None
         self._consent = None
@@ -403,18 +337,8 @@ class IceAgent:
             return False
         if not data or data[0] > 3:
             return self.accept_data(data, local, remote)
-        if len(data) > MAX_MESSAGE_SIZE:
-            self.stats.stun_malformed += 1
-            self.stats.stun_oversized += 1
-            return False
-        try:
-            message = parse_message(data)
-        except StunFingerprintError:
-            self.stats.stun_malformed += 1
-            self.stats.stun_bad_fingerprint += 1
-            return False
-        except StunError:
-            self.stats.stun_malformed += 1
+        message = checks.parse_or_count(data, self.stats)
+        if message is None:
             return False
         if message.cls == StunClass.REQUEST:
             self._on_request(message, local, remote, now)
@@ -430,17 +354,9 @@ class IceAgent:
         if self._closed:
             return
         self._gatherer.on_timeout(now=now)
-        for tid, request in list(self._requests.items()):
-            if request.transaction.deadline > now:
-                continue
-            if request.transaction.on_timeout(now=now) is Step.RETRANSMIT:
-                pair = request.pair
-                pair.stats.requests_sent += 1
-                self._out.send(request.data, pair.local.base, pair.remote.address)
-            else:
-                del self._requests[tid]
-                if request.kind is not _Kind.CONSENT:
-                    self._fail_pair(request, now)
+        for request in self._requests.on_timeout(now=now):
+            if request.kind is not Kind.CONSENT:
+                self._fail_pair(request, now)
         if self._next_tick is not None and now >= self._next_tick:
             self._on_tick(now)
         if self._nomination_at is not None and now >= self._nomination_at:
@@ -450,8 +366,7 @@ class IceAgent:
         if consent is not None and selected is not None and consent.request_due(now=now):
             gen = self._selected_gen
             assert gen is not None
-            self._send_request(_Kind.CONSENT, gen, selected, now, single=True)
-            selected.stats.consent_requests_sent += 1
+            self._send_request(Kind.CONSENT, gen, selected, now)
         self._update_state(now)
 
     # --- outputs ------------------------------------------------------------------------------
@@ -472,8 +387,9 @@ class IceAgent:
             for d in (self._gatherer.deadline(), self._next_tick, self._nomination_at)
             if d is not None
         ]
-        if self._requests:
-            deadlines.append(min(r.transaction.deadline for r in self._requests.values()))
+        requests = self._requests.deadline()
+        if requests is not None:
+            deadlines.append(requests)
         if self._consent is not None and self._selected is not None:
             stale = self._state is IceConnectionState.DISCONNECTED
             deadlines.append(self._consent.deadline(stale=stale))
@@ -482,107 +398,63 @@ class IceAgent:
         return min(deadlines) if deadlines else None
 
     def get_stats(self) -> IceStatsReport:
-        selected = self._selected
-        reports = tuple(_report(p, p is selected) for p in self._gen.checklist)
-        chosen = next(
-            (r for r, p in zip(reports, self._gen.checklist, strict=True) if p is selected), None
-        )
-        if selected is not None and chosen is None:
-            chosen = _report(selected, True)
-        locals_ = [c.to_sdp() for c in self._gatherer.candidates + self._local_prflx]
-        return IceStatsReport(
-            local_candidates=tuple(locals_),
-            remote_candidates=tuple(c.to_sdp() for c in self._gen.remote_candidates),
-            pairs=reports,
-            selected=chosen,
-            agent=self.stats,
+        return build_report(
+            self._gatherer.candidates + self._local_prflx,
+            self._gen.remote_candidates,
+            self._gen.checklist,
+            self._selected,
+            self.stats,
         )
 
     # --- incoming requests (RFC 8445 §7.3, RFC 8489 §6.3, §9.1.3) ------------------------------
-
-    def _answer_error(
-        self,
-        request: StunMessage,
-        local: Address,
-        remote: Address,
-        code: int,
-        reason: str,
-        *,
-        key: bytes | None = None,
-        unknown: list[int] | None = None,
-    ) -> None:
-        answer = StunMessage(request.method, StunClass.ERROR, request.transaction_id)
-        answer.set_error_code(code, reason)
-        if unknown:
-            answer.attributes[Attr.UNKNOWN_ATTRIBUTES] = attrs.encode_unknown_attributes(unknown)
-        self._out.send(answer.encode(key=key), local, remote)
 
     def _on_request(
         self, message: StunMessage, local: Address, remote: Address, now: float
     ) -> None:
         stats = self.stats
-        if message.method != Method.BINDING:
-            stats.requests_bad += 1
-            self._answer_error(message, local, remote, 400, "Bad Request")
-            return
-        username = message.attributes.get(Attr.USERNAME)
-        if username is None or not message.has_integrity:
-            stats.requests_bad += 1
-            self._answer_error(message, local, remote, 400, "Bad Request")
-            return
-        local_ufrag, colon, _ = username.partition(b":")
-        found: _Generation | None = None
-        for candidate_gen in (self._gen, self._old_gen):
-            if candidate_gen is not None and local_ufrag == candidate_gen.ufrag.encode():
-                found = candidate_gen
-                break
-        if found is None or not colon or not message.check_integrity(found.key):
-            stats.requests_unauthorized += 1
-            self._answer_error(message, local, remote, 401, "Unauthorized")
+        found = checks.authenticate(message, (self._gen, self._old_gen))
+        if isinstance(found, checks.Refusal):
+            if found.code == 401:
+                stats.requests_unauthorized += 1
+            else:
+                stats.requests_bad += 1
+            self._out.send(checks.error_answer(message, found.code, found.reason), local, remote)
             return
         gen = found
-        key = gen.key
-        unknown = message.unknown_required()
-        if unknown:
-            stats.requests_unknown_attribute += 1
-            self._answer_error(
-                message, local, remote, 420, "Unknown Attribute", key=key, unknown=unknown
-            )
-            return
-        try:
-            priority = message.get_u32(Attr.PRIORITY)
-            their_controlling = message.get_u64(Attr.ICE_CONTROLLING)
-            their_controlled = message.get_u64(Attr.ICE_CONTROLLED)
-        except StunError:
-            priority = None
-        if priority is None:
-            stats.requests_bad += 1
-            self._answer_error(message, local, remote, 400, "Bad Request", key=key)
-            return
-        if gen is self._gen and not self._resolve_role_conflict(
-            their_controlling, their_controlled
+        fields = checks.read_check(message)
+        if (
+            gen is self._gen
+            and not isinstance(fields, checks.Refusal)
+            and not self._resolve_role_conflict(fields.controlling, fields.controlled)
         ):
-            self._answer_error(message, local, remote, 487, "Role Conflict", key=key)
+            fields = checks.Refusal(487, "Role Conflict", signed=True)
+        if isinstance(fields, checks.Refusal):
+            if fields.code == 420:
+                stats.requests_unknown_attribute += 1
+            elif fields.code == 400:
+                stats.requests_bad += 1
+            answer = checks.error_answer(
+                message, fields.code, fields.reason, key=gen.key, unknown=fields.unknown
+            )
+            self._out.send(answer, local, remote)
             return
-        answer = StunMessage(Method.BINDING, StunClass.SUCCESS, message.transaction_id)
-        answer.set_xor_address(Attr.XOR_MAPPED_ADDRESS, remote)
-        self._out.send(answer.encode(key=key), local, remote)
-        check = _EarlyCheck(local, remote, priority, Attr.USE_CANDIDATE in message.attributes)
+        self._out.send(checks.success_answer(message, remote, gen.key), local, remote)
         if gen is not self._gen:
             # The previous generation's selected pair, kept alive through a restart.
             self._count_request(gen, local, remote, now)
             return
         if self._failed:
             return
+        check = IncomingCheck(local, remote, fields.priority, fields.use_candidate)
         if gen.started_at is None:
             if len(gen.early_checks) >= self.settings.max_early_checks:
-                self.stats.early_checks_dropped += 1
+                stats.early_checks_dropped += 1
             else:
                 gen.early_checks.append(check)
             return
         self._process_check(gen, check, now)
 
-    def _count_request(self, gen: _Generation, local: Address, remote: Address, now: float) -> None:
+    def _count_request(self, gen: Generation, local: Address, remote: Address, now: float) -> None:
         pair = gen.checklist.get(local, remote)
         if pair is not None:
             pair.stats.requests_received += 1
@@ -609,7 +481,7 @@ class IceAgent:
             self._set_role(IceRole.CONTROLLING)
         return True
 
-    def _process_check(self, gen: _Generation, check: _EarlyCheck, now: float) -> None:
+    def _process_check(self, gen: Generation, check: IncomingCheck, now: float) -> None:
         """What an authenticated check teaches us (RFC 8445 §7.3.1.3-§7.3.1.5)."""
         remote = gen.remote_by_address.get(check.remote)
         if remote is None:
@@ -622,8 +494,7 @@ class IceAgent:
                 priority=check.priority,
                 foundation=candidate_foundation("prflx", check.remote[0], str(check.remote[1])),
             )
-            gen.remote_candidates.append(remote)
-            gen.remote_by_address[remote.address] = remote
+            gen.add_remote(remote)
         host = self._host_for_base(check.local)
         if host is None:
             return
@@ -655,109 +526,35 @@ class IceAgent:
 
     # --- our requests and their answers (RFC 8445 §7.2) ----------------------------------------
 
-    def _send_request(
-        self,
-        kind: _Kind,
-        gen: _Generation,
-        pair: CandidatePair,
-        now: float,
-        *,
-        single: bool = False,
-    ) -> None:
-        tid = self._token_bytes(12)
-        controlling = self._role is IceRole.CONTROLLING
-        local_preference = (pair.local.priority >> 8) & 0xFFFF
-        priority = candidate_priority(CandidateType.PEER_REFLEXIVE, local_preference)
-        fields: dict[int, bytes] = {
-            Attr.USERNAME: f"{gen.remote_ufrag}:{gen.ufrag}".encode(),
-            Attr.PRIORITY: attrs.encode_u32(priority),
-            (Attr.ICE_CONTROLLING if controlling else Attr.ICE_CONTROLLED): attrs.encode_u64(
-                self._tie_breaker
-            ),
-        }
-        if kind is _Kind.NOMINATION:
-            fields[Attr.USE_CANDIDATE] = b""
-        if self.settings.software:
-            fields[Attr.SOFTWARE] = attrs.encode_text(Attr.SOFTWARE, self.settings.software)
-        data = encode_message(Method.BINDING, StunClass.REQUEST, tid, fields, key=gen.remote_key)
-        settings = self.settings
-        if single:
-            transaction = Transaction(
-                now=now,
-                rto=settings.stun_rto,
-                max_transmits=1,
-                final_wait=settings.disconnected_timeout,
-            )
-        else:
-            transaction = Transaction(
-                now=now,
-                rto=settings.stun_rto,
-                max_transmits=settings.stun_max_transmits,
-                max_rto=settings.stun_max_rto,
-                final_wait=settings.stun_max_rto,
-            )
-        self._requests[tid] = _Request(kind, gen, pair, data, transaction, controlling, priority)
-        if kind is _Kind.CHECK:
-            pair.state = PairState.IN_PROGRESS
-        pair.stats.requests_sent += 1
-        self._out.send(data, pair.local.base, pair.remote.address)
+    def _send_request(self, kind: Kind, gen: Generation, pair: CandidatePair, now: float) -> None:
+        self._requests.send(
+            kind,
+            gen,
+            pair,
+            now=now,
+            controlling=self._role is IceRole.CONTROLLING,
+            tie_breaker=self._tie_breaker,
+        )
 
     def _on_response(
         self, message: StunMessage, local: Address, remote: Address, now: float
     ) -> None:
-        request = self._requests.get(message.transaction_id)
-        if request is None:
-            self.stats.responses_unmatched += 1
+        answer = self._requests.match(message, local, remote, now=now)
+        if answer is None:
             return
-        error: tuple[int, str] | None = None
-        if message.cls == StunClass.ERROR:
-            try:
-                error = message.get_error_code() or (400, "")
-            except StunError:
-                error = (400, "")
-        if message.has_integrity:
-            if not message.check_integrity(request.generation.remote_key):
-                self.stats.stun_bad_integrity += 1
-                return
-        elif error is None or error[0] == 487:
-            # Success and role conflicts must be signed; only 400/401-style answers may not be.
-            self.stats.stun_bad_integrity += 1
-            return
-        del self._requests[message.transaction_id]
-        pair = request.pair
-        if (local, remote) != pair.key:
-            # Not symmetric: the check fails (RFC 8445 §7.2.5.2.1).
-            self.stats.responses_wrong_source += 1
-            if request.kind is not _Kind.CONSENT:
-                self._fail_pair(request, now)
-            return
-        stats = pair.stats
-        stats.responses_received += 1
-        rtt = max(0.0, now - request.transaction.last_sent)
-        stats.current_round_trip_time = rtt
-        stats.total_round_trip_time += rtt
-        if request.kind is _Kind.CONSENT:
-            if error is None and pair is self._selected and self._consent is not None:
+        request, pair = answer.request, answer.request.pair
+        if request.kind is Kind.CONSENT:
+            if answer.symmetric and answer.error is None and pair is self._selected:
+                assert self._consent is not None
                 self._consent.refresh(now=now)
-            return
-        if error is not None:
-            if error[0] == 487:
-                self._on_role_conflict_answer(request, now)
-            else:
-                self._fail_pair(request, now)
-            return
-        try:
-            mapped = message.get_xor_address(Attr.XOR_MAPPED_ADDRESS) or message.get_address(
-                Attr.MAPPED_ADDRESS
-            )
-        except StunError:
-            mapped = None
-        if mapped is None:
-            self._fail_pair(request, now)
-            return
-        self._on_check_success(request, mapped, now)
+        elif answer.error is not None and answer.error[0] == 487 and answer.symmetric:
+            self._on_role_conflict_answer(request, now)
+        elif answer.mapped is None or not answer.symmetric:
+            self._fail_pair(request, now)  # an error, or not symmetric (RFC 8445 §7.2.5.2)
+        else:
+            self._on_check_success(request, answer.mapped, now)
 
-    def _on_check_success(self, request: _Request, mapped: Address, now: float) -> None:
+    def _on_check_success(self, request: Request, mapped: Address, now: float) -> None:
         gen, pair = request.generation, request.pair
         if gen is not self._gen:
             return
@@ -766,7 +563,7 @@ class IceAgent:
         if gen.first_valid_at is None:
             gen.first_valid_at = now
         checklist.unfreeze_foundation(pair.foundation)
-        if request.kind is _Kind.NOMINATION:
+        if request.kind is Kind.NOMINATION:
             self._nominating = None
             pair.nominated = True
             self._select(gen, pair, now)
@@ -797,17 +594,17 @@ class IceAgent:
         self._local_prflx.append(learnt)
         return learnt
 
-    def _fail_pair(self, request: _Request, now: float) -> None:
+    def _fail_pair(self, request: Request, now: float) -> None:
         pair = request.pair
         if request.generation is not self._gen:
             return
         if self._nominating is pair:
             self._nominating = None
-        if request.kind is _Kind.NOMINATION or not pair.succeeded:
+        if request.kind is Kind.NOMINATION or not pair.succeeded:
             pair.state = PairState.FAILED
         self._maybe_nominate(now)
 
-    def _on_role_conflict_answer(self, request: _Request, now: float) -> None:
+    def _on_role_conflict_answer(self, request: Request, now: float) -> None:
         """487 to our check: switch role unless already switched, and check again (§7.2.5.1)."""
         self.stats.role_conflicts += 1
         if request.generation is not self._gen:
@@ -861,7 +658,7 @@ class IceAgent:
         if pair is None:
             return
         self._last_tick = now
-        self._send_request(_Kind.CHECK, gen, pair, now)
+        self._send_request(Kind.CHECK, gen, pair, now)
         self._schedule_tick(now)
 
     def _maybe_nominate(self, now: float) -> None:
@@ -885,9 +682,9 @@ class IceAgent:
             return
         self._nomination_at = None
         self._nominating = best
-        self._send_request(_Kind.NOMINATION, gen, best, now)
+        self._send_request(Kind.NOMINATION, gen, best, now)
 
-    def _select(self, gen: _Generation, pair: CandidatePair, now: float) -> None:
+    def _select(self, gen: Generation, pair: CandidatePair, now: float) -> None:
         if gen is not self._gen or self._failed or pair is self._selected:
             return
         current = self._selected
@@ -900,9 +697,7 @@ class IceAgent:
         self._selected, self._selected_gen = pair, gen
         if self._old_gen is not None:
             old = self._old_gen
-            for tid, request in list(self._requests.items()):
-                if request.generation is old:
-                    del self._requests[tid]
+            self._requests.cancel(keep=lambda r: r.generation is not old)
             self._old_gen = None
         self._consent = ConsentMonitor(
             now=now,
@@ -912,18 +707,29 @@ class IceAgent:
             rng=self._rng,
             sends=not self.settings.lite,
         )
-        self._out.emit(SelectedPairChanged(_snapshot(pair)))
+        self._out.emit(SelectedPairChanged(pair_snapshot(pair)))
 
     # --- the one writer of the connection state ---------------------------------------------------
 
     def _update_state(self, now: float) -> None:
-        if self._closed:
-            target = IceConnectionState.CLOSED
-        else:
-            if not self._failed and self._lost(now):
-                self._fail()
-            target = self._target_state(now)
-        self._send_pair = self._pick_send_pair(target)
+        if not self._closed and not self._failed and self._lost(now):
+            self._fail()
+        gen, consent = self._gen, self._consent
+        target = derive_connection_state(
+            closed=self._closed,
+            failed=self._failed,
+            selected=self._selected is not None,
+            stale=consent is not None and consent.status(now=now) is Consent.STALE,
+            checks_done=self._selected_gen is gen
+            and gen.end_of_candidates
+            and self._gatherer.state is IceGatheringState.COMPLETE
+            and not gen.checklist.triggered
+            and not gen.checklist.in_progress(),
+            started=self._ever_started,
+        )
+        # Data goes on the selected pair, or before selection on the best valid one.
+        down = target in (IceConnectionState.FAILED, IceConnectionState.CLOSED)
+        self._send_pair = None if down else self._selected or gen.checklist.best_valid()
         if target is self._state:
             return
         if target is IceConnectionState.COMPLETED and self._state is IceConnectionState.CHECKING:
@@ -955,7 +761,7 @@ class IceAgent:
 
     def _fail(self) -> None:
         self._failed = True
-        self._requests.clear()
+        self._requests.cancel()
         self._next_tick = self._nomination_at = None
         self._nominating = None
         self._consent = None
@@ -963,34 +769,6 @@ class IceAgent:
         if self._selected is not None:
             self._selected = self._selected_gen = None
             self._out.emit(SelectedPairChanged(None))
-
-    def _target_state(self, now: float) -> IceConnectionState:
-        if self._failed:
-            return IceConnectionState.FAILED
-        if self._selected is not None:
-            assert self._consent is not None
-            if self._consent.status(now=now) is Consent.STALE:
-                return IceConnectionState.DISCONNECTED
-            gen = self._gen
-            if (
-                self._selected_gen is gen
-                and gen.end_of_candidates
-                and self._gatherer.state is IceGatheringState.COMPLETE
-                and not gen.checklist.triggered
-                and not gen.checklist.in_progress()
-            ):
-                return IceConnectionState.COMPLETED
-            return IceConnectionState.CONNECTED
-        if self._ever_started:
-            return IceConnectionState.CHECKING
-        return IceConnectionState.NEW
-
-    def _pick_send_pair(self, state: IceConnectionState) -> CandidatePair | None:
-        if state in (IceConnectionState.FAILED, IceConnectionState.CLOSED):
-            return None
-        if self._selected is not None:
-            return self._selected
-        return self._gen.checklist.best_valid()
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -1004,7 +782,7 @@ class IceAgent:
                 return candidate
         return None
 
-    def _pair_remote(self, gen: _Generation, remote: RemoteCandidate, *, initial: bool) -> None:
+    def _pair_remote(self, gen: Generation, remote: RemoteCandidate, *, initial: bool) -> None:
         if self.settings.lite:
             return  # a lite agent forms no check list; its pairs come from the checks it answers
         for host in self._gatherer.candidates:
@@ -1015,28 +793,3 @@ class IceAgent:
             foundation = f"{host.foundation}:{remote.foundation}"
             state = PairState.FROZEN if initial else gen.checklist.state_for_new_pair(foundation)
             gen.checklist.add(host, remote, state)
-
-
-def _snapshot(pair: CandidatePair) -> SelectedPair:
-    local = pair.valid_local or pair.local
-    return SelectedPair(
-        local=local.to_sdp(),
-        remote=pair.remote.to_sdp(),
-        local_address=pair.local.base,
-        remote_address=pair.remote.address,
-    )
-
-
-def _report(pair: CandidatePair, selected: bool) -> CandidatePairReport:
-    local = pair.valid_local or pair.local
-    return CandidatePairReport(
-        local=local.to_sdp(),
-        remote=pair.remote.to_sdp(),
-        local_address=pair.local.base,
-        remote_address=pair.remote.address,
-        state=str(pair.state),
-        nominated=pair.nominated,
-        selected=selected,
-        priority=pair.valid_priority if pair.valid_local is not None else pair.priority,
-        stats=pair.stats,
-    )

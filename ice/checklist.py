@@ -20,12 +20,13 @@ address in the response names a server- or peer-reflexive candidate with the sam
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .candidate import LocalCandidate, RemoteCandidate, pair_priority
-from .stats import PairStats
+from .events import SelectedPair
+from .stats import AgentStats, CandidatePairReport, IceStatsReport, PairStats
 
 Address = tuple[str, int]
 PairKey = tuple[Address, Address]
@@ -220,3 +221,50 @@ class CheckList:
 
 def _by_priority(pair: CandidatePair) -> int:
     return -pair.priority
+
+
+def pair_snapshot(pair: CandidatePair) -> SelectedPair:
+    """The immutable view of a pair that events carry."""
+    local = pair.valid_local or pair.local
+    return SelectedPair(
+        local=local.to_sdp(),
+        remote=pair.remote.to_sdp(),
+        local_address=pair.local.base,
+        remote_address=pair.remote.address,
+    )
+
+
+def build_report(
+    local_candidates: Iterable[LocalCandidate],
+    remote_candidates: Iterable[RemoteCandidate],
+    checklist: CheckList,
+    selected: CandidatePair | None,
+    agent: AgentStats,
+) -> IceStatsReport:
+    """The getStats snapshot: candidates, every pair of the check list, the selected pair."""
+    reports = tuple(pair_report(p, p is selected) for p in checklist)
+    chosen = next((r for r, p in zip(reports, checklist, strict=True) if p is selected), None)
+    if selected is not None and chosen is None:  # the previous generation's, during a restart
+        chosen = pair_report(selected, True)
+    return IceStatsReport(
+        local_candidates=tuple(c.to_sdp() for c in local_candidates),
+        remote_candidates=tuple(c.to_sdp() for c in remote_candidates),
+        pairs=reports,
+        selected=chosen,
+        agent=agent,
+    )
+
+
+def pair_report(pair: CandidatePair, selected: bool) -> CandidatePairReport:
+    local = pair.valid_local or pair.local
+    return CandidatePairReport(
+        local=local.to_sdp(),
+        remote=pair.remote.to_sdp(),
+        local_address=pair.local.base,
+        remote_address=pair.remote.address,
+        state=str(pair.state),
+        nominated=pair.nominated,
+        selected=selected,
+        priority=pair.valid_priority if pair.valid_local is not None else pair.priority,
+        stats=pair.stats,
+    )

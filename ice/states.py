@@ -70,3 +70,29 @@ def check_transition(old: IceConnectionState, new: IceConnectionState) -> None:
 def check_gathering_transition(old: IceGatheringState, new: IceGatheringState) -> None:
     if new not in GATHERING_TRANSITIONS[old]:
         raise IceInternalError(f"ICE gathering state cannot go from {old} to {new}")
+
+
+def derive_connection_state(
+    *,
+    closed: bool,
+    failed: bool,
+    selected: bool,
+    stale: bool,
+    checks_done: bool,
+    started: bool,
+) -> IceConnectionState:
+    """The connection state from the facts the agent keeps (webrtc-pc §5.6.3, RTCIceTransportState).
+
+    ``selected``: a pair carries data; ``stale``: its consent is past the disconnected timeout;
+    ``checks_done``: end-of-candidates came, gathering is complete and no check is running (the
+    condition for ``completed``); ``started``: the peer's credentials arrived at some point.
+    """
+    if closed:
+        return IceConnectionState.CLOSED
+    if failed:
+        return IceConnectionState.FAILED
+    if selected:
+        if stale:
+            return IceConnectionState.DISCONNECTED
+        return IceConnectionState.COMPLETED if checks_done else IceConnectionState.CONNECTED
+    return IceConnectionState.CHECKING if started else IceConnectionState.NEW

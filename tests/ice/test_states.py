@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from ice.states import (
     IceGatheringState,
     check_gathering_transition,
     check_transition,
+    derive_connection_state,
 )
 
 
@@ -52,3 +55,27 @@ def test_table_shape() -> None:
         if state is not IceConnectionState.CLOSED:
             assert IceConnectionState.CLOSED in targets
         assert state not in targets
+
+
+@pytest.mark.parametrize("facts", list(itertools.product([False, True], repeat=6)))
+def test_derived_connection_state_table(facts: tuple[bool, ...]) -> None:
+    closed, failed, selected, stale, checks_done, started = facts
+    state = derive_connection_state(
+        closed=closed,
+        failed=failed,
+        selected=selected,
+        stale=stale,
+        checks_done=checks_done,
+        started=started,
+    )
+    if closed:
+        expected = IceConnectionState.CLOSED
+    elif failed:
+        expected = IceConnectionState.FAILED
+    elif selected and stale:
+        expected = IceConnectionState.DISCONNECTED
+    elif selected:
+        expected = IceConnectionState.COMPLETED if checks_done else IceConnectionState.CONNECTED
+    else:
+        expected = IceConnectionState.CHECKING if started else IceConnectionState.NEW
+    assert state is expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +22,7 @@ from ice.stun import (
     split_type,
 )
 from ice.stun import attributes as a
+from ice.stun.integrity import hmac_sha1, hmac_sha256
 
 
 def unhex(text: str) -> bytes:
@@ -340,3 +343,22 @@ def test_error_reason_is_truncated_to_its_limit() -> None:
     assert a.decode_error_code(value) == (400, "x" * 763)
     with pytest.raises(StunError):
         a.encode_error_code(700, "out of range")
+
+
+def test_truncated_message_integrity_sha256_verifies() -> None:
+    # RFC 8489 §14.6 lets a sender truncate MESSAGE-INTEGRITY-SHA256 to 16-32 bytes.
+    body = encode_message(Method.BINDING, StunClass.REQUEST, TID, {Attr.USERNAME: b"u:v"},
+                          fingerprint=False)  # fmt: skip
+    header = bytearray(body[:20])
+    header[2:4] = (len(body) - 20 + 4 + 16).to_bytes(2, "big")
+    mac = hmac_sha256(b"key", bytes(header), body[20:])[:16]
+    data = bytes(header) + body[20:] + b"\x00\x1c\x00\x10" + mac
+    m = parse_message(data)
+    assert m.has_integrity and m.check_integrity(b"key") and not m.check_integrity(b"kez")
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=100), st.binary(min_size=1, max_size=150), st.binary(max_size=300))
+def test_hmac_matches_the_standard_library(key: bytes, part1: bytes, part2: bytes) -> None:
+    assert hmac_sha1(key, part1, part2) == hmac.digest(key, part1 + part2, "sha1")
+    assert hmac_sha256(key, part1, part2) == hmac.digest(key, part1 + part2, "sha256")
