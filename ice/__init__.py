@@ -6,6 +6,7 @@ which is also the datagram transport DTLS runs on.
 
 from .agent import IceAgent
 from .connection import IceConnection
+from .datagram import DatagramTransport
 from .errors import (
     IceConfigError,
     IceConnectionFailed,
@@ -34,6 +35,7 @@ __all__ = [
     "CandidateGathered",
     "CandidatePairReport",
     "ConnectionStateChanged",
+    "DatagramTransport",
     "GatheringStateChanged",
     "IceAgent",
     "IceConfigError",

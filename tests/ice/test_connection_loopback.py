@@ -20,6 +20,7 @@ from ice import (
     IceStateError,
     NetworkType,
 )
+from ice.datagram import DatagramTransport
 from sdp import Candidate
 
 S = IceConnectionState
@@ -219,6 +220,24 @@ async def test_filters_and_port_range() -> None:
         [c] = ranged.local_candidates
         assert 40000 <= c.port <= 40100
         await ranged.close()
+
+
+async def test_it_is_the_datagram_transport_dtls_runs_on() -> None:
+    async with no_leaks():
+        a, b = await _pair(loopback(network_types=V4))
+        await _connect(a, b)
+        transports: list[DatagramTransport] = [a, b]  # checked by mypy, used for real here
+        got: list[bytes] = []
+        transports[1].set_receiver(got.append)
+        transports[0].send(b"\x16\xfe\xfd handshake-ish")
+        for _ in range(100):
+            if got:
+                break
+            await asyncio.sleep(0.01)
+        assert got == [b"\x16\xfe\xfd handshake-ish"]
+        transports[1].set_receiver(None)
+        await a.close()
+        await b.close()
 
 
 async def test_api_misuse() -> None:
