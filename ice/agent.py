@@ -42,7 +42,6 @@ from .candidate import (
     LocalCandidate,
     RemoteCandidate,
     candidate_foundation,
-    canonical_ip,
     is_ipv6,
 )
 from .checklist import CandidatePair, PairState, build_report, pair_snapshot
@@ -224,30 +223,9 @@ class IceAgent:
             gen.end_of_candidates = True
             self._update_state(now)
             return
-        host = canonical_ip(candidate.address)
-        if (
-            candidate.protocol != "udp"
-            or candidate.component != 1
-            or host is None
-            or (candidate.ufrag is not None and gen.remote_ufrag not in (None, candidate.ufrag))
-        ):
-            self.stats.remote_candidates_dropped += 1
+        remote = gen.add_signalled(candidate, self.stats, self.settings.max_remote_candidates)
+        if remote is None:
             return
-        existing = gen.remote_by_address.get((host, candidate.port))
-        if existing is not None:
-            if existing.type == CandidateType.PEER_REFLEXIVE:
-                # The signalled candidate replaces what a check taught us (RFC 8445 §7.3.1.3).
-                existing.type, existing.priority = candidate.type, candidate.priority
-                existing.foundation, existing.signalled = candidate.foundation, candidate
-                for pair in gen.checklist:
-                    if pair.remote is existing:
-                        gen.checklist.reprioritize(pair)
-            return
-        if len(gen.remote_candidates) >= self.settings.max_remote_candidates:
-            self.stats.remote_candidates_dropped += 1
-            return
-        remote = RemoteCandidate.from_sdp(candidate, host)
-        gen.add_remote(remote)
         if gen.started_at is not None:
             self._pair_remote(gen, remote, initial=False)
             self._schedule_tick(now)
@@ -483,18 +461,9 @@ class IceAgent:
 
     def _process_check(self, gen: Generation, check: IncomingCheck, now: float) -> None:
         """What an authenticated check teaches us (RFC 8445 §7.3.1.3-§7.3.1.5)."""
-        remote = gen.remote_by_address.get(check.remote)
+        remote = gen.remote_for_check(check, self.stats, self.settings.max_remote_candidates)
         if remote is None:
-            if len(gen.remote_candidates) >= self.settings.max_remote_candidates:
-                self.stats.remote_candidates_dropped += 1
-                return
-            remote = RemoteCandidate(
-                type=CandidateType.PEER_REFLEXIVE,
-                address=check.remote,
-                priority=check.priority,
-                foundation=candidate_foundation("prflx", check.remote[0], str(check.remote[1])),
-            )
-            gen.add_remote(remote)
+            return
         host = self._host_for_base(check.local)
         if host is None:
             return

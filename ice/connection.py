@@ -63,11 +63,11 @@ INBOX_LIMIT = 4096
 
 
 class IceConnection:
-    """One ICE transport with real sockets. Create it inside a running event loop."""
+    """One ICE transport with real sockets; it binds to the running event loop at first use."""
 
     def __init__(self, settings: IceSettings | None = None) -> None:
         self.settings = settings or IceSettings()
-        self._loop = asyncio.get_running_loop()
+        self._bound_loop: asyncio.AbstractEventLoop | None = None
         self._agent = IceAgent(
             self.settings, token_bytes=os.urandom, rng=random.Random(os.urandom(16))
         )
@@ -90,6 +90,14 @@ class IceConnection:
         self.callback_errors = 0
         self.inbox_dropped = 0
         self.receiver_errors = 0
+
+    @property
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """The loop this connection runs on: the running one at its first use."""
+        loop = self._bound_loop
+        if loop is None:
+            loop = self._bound_loop = asyncio.get_running_loop()
+        return loop
 
     # --- state ------------------------------------------------------------------------------------
 

@@ -11,8 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from .candidate import RemoteCandidate
+from sdp import Candidate
+
+from .candidate import CandidateType, RemoteCandidate, candidate_foundation, canonical_ip
 from .checklist import CheckList
+from .stats import AgentStats
 
 Address = tuple[str, int]
 _ICE_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -60,6 +63,59 @@ class Generation:
     def remote_key(self) -> bytes:
         return (self.remote_pwd or "").encode()
 
-    def add_remote(self, remote: RemoteCandidate) -> None:
+    def add_signalled(
+        self, candidate: Candidate, stats: AgentStats, limit: int
+    ) -> RemoteCandidate | None:
+        """Take a candidate from signalling; the new record, or None if ignored or known.
+
+        Only UDP candidates of component 1 with an IP address are usable (mDNS names and the
+        RTCP component are not); one marked with another generation's ufrag is stale. A
+        candidate already learnt as peer-reflexive is upgraded in place (RFC 8445 §7.3.1.3).
+        """
+        host = canonical_ip(candidate.address)
+        if (
+            candidate.protocol != "udp"
+            or candidate.component != 1
+            or host is None
+            or (candidate.ufrag is not None and self.remote_ufrag not in (None, candidate.ufrag))
+        ):
+            stats.remote_candidates_dropped += 1
+            return None
+        existing = self.remote_by_address.get((host, candidate.port))
+        if existing is not None:
+            if existing.type == CandidateType.PEER_REFLEXIVE:
+                existing.type, existing.priority = candidate.type, candidate.priority
+                existing.foundation, existing.signalled = candidate.foundation, candidate
+                for pair in self.checklist:
+                    if pair.remote is existing:
+                        self.checklist.reprioritize(pair)
+            return None
+        if len(self.remote_candidates) >= limit:
+            stats.remote_candidates_dropped += 1
+            return None
+        remote = RemoteCandidate.from_sdp(candidate, host)
+        self._add(remote)
+        return remote
+
+    def remote_for_check(
+        self, check: IncomingCheck, stats: AgentStats, limit: int
+    ) -> RemoteCandidate | None:
+        """The remote candidate a check came from, learnt as peer-reflexive if new (§7.3.1.3)."""
+        remote = self.remote_by_address.get(check.remote)
+        if remote is None:
+            if len(self.remote_candidates) >= limit:
+                stats.remote_candidates_dropped += 1
+                return None
+            host, port = check.remote
+            remote = RemoteCandidate(
+                type=CandidateType.PEER_REFLEXIVE,
+                address=check.remote,
+                priority=check.priority,
+                foundation=candidate_foundation(CandidateType.PEER_REFLEXIVE, host, str(port)),
+            )
+            self._add(remote)
+        return remote
+
+    def _add(self, remote: RemoteCandidate) -> None:
         self.remote_candidates.append(remote)
         self.remote_by_address[remote.address] = remote

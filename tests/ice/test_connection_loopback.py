@@ -258,3 +258,16 @@ async def test_api_misuse() -> None:
             a.add_remote_candidate(None)
         with pytest.raises(IceStateError):
             await a.gather()
+
+
+def test_created_outside_a_running_loop() -> None:
+    conn = IceConnection(loopback(network_types=V4))  # as an RTCPeerConnection constructor may
+    assert conn.state is S.NEW and len(conn.local_ufrag) >= 4
+
+    async def use() -> list[Candidate]:
+        await conn.gather()
+        found = conn.local_candidates
+        await conn.close()
+        return found
+
+    assert [c.address for c in asyncio.run(use())] == ["127.0.0.1"]
