@@ -70,10 +70,12 @@ class ConsentMonitor:
         return True
 
     def status(self, *, now: float) -> Consent:
-        silent = now - self.last_refresh
-        if silent >= self.disconnected_after + self.failed_after:
+        # The same sums as in deadline(): at its deadline the status must have changed, or a
+        # driver would be woken again and again at the same instant.
+        stale_at = self.last_refresh + self.disconnected_after
+        if now >= stale_at + self.failed_after:
             return Consent.EXPIRED
-        if silent >= self.disconnected_after:
+        if now >= stale_at:
             return Consent.STALE
         return Consent.FRESH
 

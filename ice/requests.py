@@ -2,8 +2,8 @@
 
 Each request is a client transaction (RFC 8489 §6.2.1) with the agent's retransmission schedule:
 checks and nominations retransmit with a capped RTO and fail after ``stun_max_transmits``;
-consent requests are sent once each and merely expire (RFC 7675 sends a fresh one every few
-seconds instead of retransmitting).
+consent requests are retransmitted twice and then merely expire, since a fresh one follows every
+keepalive interval (RFC 7675 §5.1).
 
 :meth:`Requests.match` applies the rules every answer must pass before the agent looks at what
 it means: it must answer a request of ours, carry a valid MESSAGE-INTEGRITY signed with the
@@ -104,10 +104,13 @@ class Requests:
             software=settings.software,
         )
         if kind is Kind.CONSENT:
+            # Retransmitted twice (0, RTO, 3·RTO), then left to expire: a lossy path must not
+            # look dead, and a fresh request follows every keepalive interval anyway.
             transaction = Transaction(
                 now=now,
                 rto=settings.stun_rto,
-                max_transmits=1,
+                max_transmits=3,
+                max_rto=settings.stun_max_rto,
                 final_wait=settings.disconnected_timeout,
             )
             pair.stats.consent_requests_sent += 1

@@ -42,12 +42,15 @@ def test_same_seed_same_run() -> None:
     assert run() == run()
 
 
-def test_a_lossy_link_after_connecting_stays_up() -> None:
-    p = make_peers(seed=3)
+@pytest.mark.parametrize("seed", range(5))
+def test_a_lossy_link_after_connecting_stays_up(seed: int) -> None:
+    p = make_peers(seed=seed)
     assert p.connect()
-    p.sim.network.default = Conditions(loss=0.3, delay=0.02)
+    p.sim.network.default = Conditions(loss=0.2, delay=0.02)
     p.sim.run_for(120.0)
-    # Consent needs one answered request every 5 s; at 30 % loss each way some gaps happen,
-    # but the connection never fails and always comes back.
-    assert p.a.state is not IceConnectionState.FAILED
+    # Consent needs an answered request every 5 s; its requests are retransmitted, so 20 % loss
+    # each way very rarely looks like a dead path, and the connection never fails.
+    for node in (p.a, p.b):
+        assert IceConnectionState.FAILED not in node.states()
+        assert node.states().count(IceConnectionState.DISCONNECTED) <= 1
     assert p.sim.run_until(connected(p.a, p.b), timeout=10.0)
