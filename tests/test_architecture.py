@@ -41,6 +41,9 @@ ADAPTER_MODULES: frozenset[str] = frozenset(
         "webrtc/emitter.py",
         "webrtc/mediastreams.py",
         "webrtc/operations.py",
+        "ice/udp.py",
+        "ice/gather.py",
+        "ice/connection.py",
     }
 )
 
