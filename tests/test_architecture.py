@@ -44,6 +44,8 @@ ADAPTER_MODULES: frozenset[str] = frozenset(
         "ice/udp.py",
         "ice/gather.py",
         "ice/connection.py",
+        "sctp/transport.py",
+        "sctp/datachannel.py",
     }
 )
 
