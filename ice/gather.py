@@ -76,9 +76,23 @@ def bind_socket(host: str, settings: IceSettings, rng: random.Random) -> socket.
             sock.close()
             last_error = exc
             continue
+        _size_buffers(sock, settings.socket_buffer_size)
         sock.setblocking(False)
         return sock
     raise last_error or OSError(f"no port to bind on {host}")
+
+
+def _size_buffers(sock: socket.socket, size: int) -> None:
+    """Ask for large kernel buffers: a peer's burst (a congestion window of SCTP data) must not
+    overflow the 208 KiB default while the event loop is busy sending. The kernel caps the
+    request at ``net.core.rmem_max``/``wmem_max``; that is not an error."""
+    if size <= 0:
+        return
+    for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, size)
+        except OSError:
+            pass
 
 
 async def resolve_servers(

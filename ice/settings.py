@@ -63,6 +63,9 @@ class IceSettings:
     port_min: int = 0
     port_max: int = 0
     """Bind host sockets to a port in [port_min, port_max]; 0/0 lets the system choose."""
+    socket_buffer_size: int = 4 * 1024 * 1024
+    """SO_RCVBUF and SO_SNDBUF asked for each socket (the kernel caps it at rmem_max/wmem_max);
+    0 keeps the system default."""
     stun_servers: tuple[str, ...] = ()
     """``stun:host[:port]`` URIs (RFC 7064). No default: nothing is contacted unless asked."""
 
