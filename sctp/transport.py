@@ -205,6 +205,13 @@ class SctpTransport:
             self._run(lambda now: self._core.abort(reason, now=now))
         self._finish(reason or "aborted", error=False)
 
+    def transport_closed(self, reason: str = "transport closed") -> None:
+        """The transport below ended (DTLS closed or failed): close every channel without
+        sending anything more (W3C: the RTCSctpTransport follows its RTCDtlsTransport)."""
+        if self._state != "closed":
+            self._assoc._end(reason, error=False)
+            self._finish(reason, error=False)
+
     async def wait_closed(self) -> None:
         if self._closed is not None:
             await asyncio.shield(self._closed)
@@ -339,8 +346,15 @@ class SctpTransport:
         lower = self._lower
         assert lower is not None  # only driven once started, which needs it
         send = lower.send
-        while (packet := core.poll_transmit()) is not None:
-            send(packet)
+        try:
+            while (packet := core.poll_transmit()) is not None:
+                send(packet)
+        except Exception as exc:
+            # The transport below is gone (DTLS closed or failed): nothing more can be sent, so
+            # the association ends here rather than raising into whoever called us.
+            logger.debug("lower transport refused a packet: %s", exc)
+            self.transport_closed(f"transport closed: {exc}")
+            return
         while (event := core.poll_event()) is not None:
             if type(event) is MessageReceived:
                 self._on_message(event)

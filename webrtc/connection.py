@@ -255,8 +255,11 @@ class TransportStack:
         self.selected_pair_changes += 1
 
     def _dtls_state_changed(self) -> None:
-        if self._dtls is not None and self._dtls.state == "connected":
+        dtls = self._dtls
+        if dtls is not None and dtls.state == "connected":
             self._maybe_start_sctp()
+        elif dtls is not None and dtls.state in ("closed", "failed") and self._sctp is not None:
+            self._sctp.core.transport_closed(f"DTLS {dtls.state}")
         self._pc._transport_states_changed()
 
     def gathering_states(self) -> list[RTCIceGatheringState]:
