@@ -214,9 +214,10 @@ async def test_stats_ids_and_types() -> None:
         transport = by_type["transport"][0]
         assert isinstance(transport, webrtc.RTCTransportStats)
         assert transport.dtlsState == "connected" and transport.iceRole == "controlling"
-        assert transport.selectedCandidatePairId in report
+        selected = transport.selectedCandidatePairId
+        assert selected is not None and selected in report
         assert transport.bytesSent > 1000 and transport.bytesReceived > 0
-        pair = report[transport.selectedCandidatePairId]
+        pair = report[selected]
         assert isinstance(pair, webrtc.RTCIceCandidatePairStats)
         assert pair.nominated and pair.localCandidateId in report
         dc = by_type["data-channel"][0]
