@@ -29,7 +29,7 @@ from dtls import (
     role_from_setup,
 )
 
-from .configuration import RTCConfiguration, RTCIceServer
+from .configuration import RTCConfiguration, RTCIceServer, RTCIceTransportPolicy
 from .datachannel import RTCDataChannel, RTCDataChannelParameters
 from .dtlstransport import RTCDtlsTransport
 from .icetransport import RTCIceGatherer, RTCIceParameters, RTCIceTransport, ice_settings_for
@@ -58,7 +58,13 @@ class TransportStack:
         self._settings = settings
         self._certificates = certificates
         self._pc = pc
-        self.gatherer = RTCIceGatherer(configuration.iceServers, settings=settings.ice)
+        self._relay_only = configuration.iceTransportPolicy is RTCIceTransportPolicy.RELAY
+        self.gatherer = RTCIceGatherer(
+            None,
+            settings=ice_settings_for(
+                configuration.iceServers, settings.ice, relay_only=self._relay_only
+            ),
+        )
         self.ice = RTCIceTransport(self.gatherer)
         self.gatherer.on("icecandidate", pc._local_candidate)
         self.gatherer.on("statechange", pc._transport_states_changed)
@@ -142,7 +148,9 @@ class TransportStack:
 
     def set_ice_servers(self, servers: list[RTCIceServer] | None) -> None:
         """New ICE servers apply from the next gathering (an ICE restart)."""
-        self.ice.connection.settings = ice_settings_for(servers, self._settings.ice)
+        self.ice.connection.settings = ice_settings_for(
+            servers, self._settings.ice, relay_only=self._relay_only
+        )
 
     def add_remote_candidate(self, candidate: sdp.Candidate | None) -> None:
         self.ice._add_remote(candidate)

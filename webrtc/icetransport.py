@@ -8,7 +8,7 @@ PeerConnection uses the same objects, without waiting in them.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sdp
 from ice import IceConnection, IceConnectionFailed, IceConnectionState, IceSettings
@@ -31,14 +31,26 @@ class RTCIceCandidatePair:
     remote: RTCIceCandidate
 
 
-def ice_settings_for(servers: list[RTCIceServer] | None, base: IceSettings) -> IceSettings:
-    """``base`` with the STUN servers of an RTCConfiguration added (TURN needs its own issue)."""
-    from dataclasses import replace
+def ice_settings_for(
+    servers: list[RTCIceServer] | None, base: IceSettings, *, relay_only: bool = False
+) -> IceSettings:
+    """``base`` with the STUN servers of an RTCConfiguration added.
 
+    ``relay_only`` is ``iceTransportPolicy: "relay"``: only relayed candidates may be used, so
+    no host or server-reflexive candidate is gathered at all. Relayed candidates need the TURN
+    client (not built yet): until then such a connection has no candidate and fails, which is
+    the honest outcome for "relay only" without relays.
+    """
+    if relay_only:
+        return replace(base, interface_filter=_no_interface, stun_servers=())
     stun = [u for s in servers or [] for u in s.url_list if u.startswith("stun:")]
     if not stun:
         return base
     return replace(base, stun_servers=(*base.stun_servers, *stun))
+
+
+def _no_interface(name: str) -> bool:
+    return False
 
 
 class RTCIceGatherer(EventEmitter):

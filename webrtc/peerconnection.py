@@ -111,6 +111,24 @@ class RTCPeerConnection(EventEmitter):
         self._negotiation_event_pending = False
         self._data_channels_opened = 0
         self._data_channels_closed = 0
+        self._held_candidates: list[sdp.Candidate | None] = []
+        if self._configuration.iceCandidatePoolSize > 0:
+            self._prefetch_candidates()
+
+    def _prefetch_candidates(self) -> None:
+        """iceCandidatePoolSize > 0: gather now, before any description (webrtc-pc §4.4.1.3).
+
+        One bundled transport needs one pool entry, so any size above 0 means the same here.
+        Without a running loop (a connection built in synchronous code) it waits for the first
+        description, as with a pool size of 0.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(self._transports.start_gathering(wait=False))
+        self._handler_tasks.add(task)
+        task.add_done_callback(self._handler_done)
 
     # ------------------------------------------------------------------------------------------
     # State
@@ -435,6 +453,9 @@ class RTCPeerConnection(EventEmitter):
         else:
             self._pending_local = description
         self._local_model = model
+        held, self._held_candidates = self._held_candidates, []
+        for candidate in held:
+            self._local_candidate(candidate)
         self._transports.on_local_description(model)
         if description.type in ("answer", "pranswer"):
             self._transports.connect(self._negotiation)
@@ -609,6 +630,11 @@ class RTCPeerConnection(EventEmitter):
     def _local_candidate(self, candidate: sdp.Candidate | None) -> None:
         """A local candidate was gathered (None: gathering ended); trickle it out."""
         model = self._local_model
+        if model is None:
+            # Gathered ahead of any description (iceCandidatePoolSize): surfaced once there
+            # is one, as webrtc-pc §4.4.1.3 says.
+            self._held_candidates.append(candidate)
+            return
         tag = self._bundle_tag(model)
         if model is not None and tag is not None:
             media = model.media[tag]
