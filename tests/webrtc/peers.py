@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ice import IceSettings, NetworkType
-from webrtc import RTCPeerConnection, RTCSessionDescription, Settings
+from webrtc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription, Settings
 
 LOOPBACK = Settings(
     ice=IceSettings(
@@ -82,3 +82,16 @@ async def wait_state(pc: RTCPeerConnection, state: str, timeout: float = 10.0) -
         await asyncio.wait_for(reached.wait(), timeout)
     finally:
         pc.remove_listener("connectionstatechange", check)
+
+
+async def exchange(channel: RTCDataChannel, messages: list[str | bytes]) -> list[str | bytes]:
+    """Send ``messages`` once the channel is open; return the replies (the peer echoes)."""
+    got: asyncio.Queue[str | bytes] = asyncio.Queue()
+    channel.on("message", got.put_nowait)
+    if channel.readyState != "open":
+        opened = asyncio.Event()
+        channel.on("open", opened.set)
+        await asyncio.wait_for(opened.wait(), 20)
+    for message in messages:
+        channel.send(message)
+    return [await asyncio.wait_for(got.get(), 20) for _ in messages]

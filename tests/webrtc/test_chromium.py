@@ -17,6 +17,7 @@ import pytest
 
 from tests.browser import BrowserPeer, chromium_peer
 from tests.netns import network_namespace
+from tests.webrtc.peers import exchange as echo
 from tests.webrtc.peers import loopback_pc, wait_state
 from webrtc import RTCDataChannel, RTCIceCandidate, RTCPeerConnection, RTCSessionDescription
 
@@ -42,18 +43,6 @@ def forward_candidates(pc: RTCPeerConnection, browser: BrowserPeer) -> None:
     async def ours(candidate: RTCIceCandidate | None) -> None:
         if candidate is not None:
             await browser.call("addCandidate", candidate.toJSON())
-
-
-async def echo(channel: RTCDataChannel, messages: list[str | bytes]) -> list[str | bytes]:
-    got: asyncio.Queue[str | bytes] = asyncio.Queue()
-    channel.on("message", got.put_nowait)
-    if channel.readyState != "open":
-        opened = asyncio.Event()
-        channel.on("open", opened.set)
-        await asyncio.wait_for(opened.wait(), 20)
-    for message in messages:
-        channel.send(message)
-    return [await asyncio.wait_for(got.get(), 20) for _ in messages]
 
 
 def payloads() -> list[str | bytes]:

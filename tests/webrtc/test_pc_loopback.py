@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.webrtc.peers import loopback_pc, negotiate, trickle, wait_state
+from tests.webrtc.peers import exchange, loopback_pc, negotiate, trickle, wait_state
 from webrtc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 
 
@@ -24,18 +24,6 @@ async def echo_on(pc: RTCPeerConnection) -> asyncio.Queue[RTCDataChannel]:
         channels.put_nowait(channel)
 
     return channels
-
-
-async def exchange(channel: RTCDataChannel, messages: list[str | bytes]) -> list[str | bytes]:
-    got: asyncio.Queue[str | bytes] = asyncio.Queue()
-    channel.on("message", got.put_nowait)
-    if channel.readyState != "open":
-        opened = asyncio.Event()
-        channel.on("open", opened.set)
-        await asyncio.wait_for(opened.wait(), 10)
-    for message in messages:
-        channel.send(message)
-    return [await asyncio.wait_for(got.get(), 10) for _ in messages]
 
 
 MESSAGES: list[str | bytes] = ["hello", b"\x00\x01binary", "", b"", "é" * 1000, os.urandom(65536)]
