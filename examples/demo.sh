@@ -4,4 +4,4 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash .ci/setup.sh
-exec .venv/bin/python examples/sdp_summary.py "$@"
+exec .venv/bin/python examples/demo.py "$@"

@@ -30,6 +30,7 @@ import logging
 import struct
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from enum import StrEnum
 from typing import Final
 
@@ -226,6 +227,18 @@ class Association:
     def max_message_size(self) -> int:
         """What ``send`` accepts: the peer's limit, 0 meaning none (RFC 8841 §6)."""
         return self.remote_max_message_size
+
+    def set_remote_parameters(self, *, port: int, max_message_size: int) -> None:
+        """What the peer's SDP says (``a=sctp-port``, ``a=max-message-size``), learnt after
+        this association was made. The port is fixed once the handshake has begun; the size
+        limit may change with every negotiation (RFC 8841 §6)."""
+        if port != self.settings.remote_port:
+            if self.state is not S.CLOSED or self.ended:
+                raise InvalidStateError("the remote SCTP port cannot change once started")
+            self.settings = replace(self.settings, remote_port=port)
+            self._prefix = header_prefix(self.settings.local_port, port, 0)
+            self._prefix_crc = header_crc(self._prefix)
+        self.remote_max_message_size = max_message_size
 
     def _end(self, reason: str, *, error: bool) -> None:
         if self.ended:

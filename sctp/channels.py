@@ -74,7 +74,7 @@ class _Channel:
 class ChannelManager:
     """Data channels (RFC 8831/8832) on top of one association; the core the adapter drives."""
 
-    def __init__(self, association: Association, *, dtls_client: bool) -> None:
+    def __init__(self, association: Association, *, dtls_client: bool | None) -> None:
         self.association = association
         self.dtls_client = dtls_client
         self._channels: dict[int, _Channel] = {}
@@ -322,6 +322,8 @@ class ChannelManager:
 
     def _allocate(self) -> int:
         """The lowest free id of our parity (RFC 8832 §6)."""
+        if self.dtls_client is None:
+            raise InvalidStateError("no channel id before the DTLS role is known")
         limit = self._stream_limit()
         channels = self._channels
         for sid in range(0 if self.dtls_client else 1, limit, 2):

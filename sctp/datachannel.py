@@ -41,7 +41,9 @@ class DataChannel:
     """Queue received messages for :meth:`recv` (the detached API); a subclass that hands
     messages to callbacks sets this to False."""
 
-    def __init__(self, transport: SctpTransport, stream_id: int, params: ChannelParameters) -> None:
+    def __init__(
+        self, transport: SctpTransport, stream_id: int | None, params: ChannelParameters
+    ) -> None:
         self._transport = transport
         self._id = stream_id
         self._params = params
@@ -65,7 +67,8 @@ class DataChannel:
     # --- W3C attributes ---------------------------------------------------------------------
 
     @property
-    def id(self) -> int:
+    def id(self) -> int | None:
+        """The SCTP stream id; None until the DTLS role is known (W3C)."""
         return self._id
 
     @property
@@ -104,7 +107,7 @@ class DataChannel:
     @property
     def bufferedAmount(self) -> int:
         """Bytes of user data queued by ``send`` and not yet handed to the network."""
-        if self._ready_state == "closed":
+        if self._ready_state == "closed" or self._id is None:
             return 0
         return self._transport._buffered_amount(self._id)
 
@@ -117,7 +120,7 @@ class DataChannel:
         if not 0 <= value <= 0xFFFFFFFF:
             raise ValueError("bufferedAmountLowThreshold must be in 0..2**32-1")
         self._low_threshold = value
-        if self._ready_state != "closed":
+        if self._ready_state != "closed" and self._id is not None:
             self._transport._set_low_threshold(self._id, value)
 
     @property
@@ -140,7 +143,9 @@ class DataChannel:
             size = len(message)
         else:
             raise TypeError(f"cannot send {type(data).__name__}: need str or bytes")
-        self._transport._send(self._id, message)
+        sid = self._id
+        assert sid is not None  # open channels have their id
+        self._transport._send(sid, message)
         self.messages_sent += 1
         self.bytes_sent += size
 
@@ -149,7 +154,7 @@ class DataChannel:
         if self._ready_state in ("closing", "closed"):
             return
         self._ready_state = "closing"
-        self._transport._close_channel(self._id)
+        self._transport._close_channel(self._id, self)
 
     # --- the detached API -------------------------------------------------------------------
 

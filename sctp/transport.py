@@ -52,7 +52,7 @@ class DatagramTransport(Protocol):
     def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None: ...
 
 
-ChannelFactory = Callable[["SctpTransport", int, ChannelParameters], DataChannel]
+ChannelFactory = Callable[["SctpTransport", int | None, ChannelParameters], DataChannel]
 
 
 class SctpTransport:
@@ -60,13 +60,19 @@ class SctpTransport:
 
     ``dtls_client`` is the DTLS role: the client opens even channel ids, the server odd ones
     (RFC 8832 §6). ``settings`` carries the ports and the peer's ``a=max-message-size``.
+
+    A PeerConnection makes its SCTP transport before it knows the DTLS role, sometimes before
+    the DTLS transport exists (``createDataChannel`` comes first): pass ``None`` for either and
+    supply it later with :meth:`set_dtls_role` and :meth:`attach`. Channels created meanwhile
+    have no id (W3C: ``id`` is null until the role is known) and get one from
+    :meth:`set_dtls_role`; they open once the association is up, as all channels do.
     """
 
     def __init__(
         self,
-        transport: DatagramTransport,
+        transport: DatagramTransport | None,
         *,
-        dtls_client: bool,
+        dtls_client: bool | None,
         settings: SctpSettings | None = None,
         channel_class: ChannelFactory = DataChannel,
         token_bytes: Callable[[int], bytes] = os.urandom,
@@ -77,6 +83,8 @@ class SctpTransport:
         self._core = ChannelManager(self._assoc, dtls_client=dtls_client)
         self._channel_class = channel_class
         self._channels: dict[int, DataChannel] = {}
+        self._pending: list[DataChannel] = []
+        """Channels created before the DTLS role was known: they have no stream id yet."""
         self._state = "connecting"
         self._started = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -123,14 +131,49 @@ class SctpTransport:
 
     @property
     def channels(self) -> list[DataChannel]:
-        return list(self._channels.values())
+        return [*self._channels.values(), *self._pending]
 
     # --- lifecycle ----------------------------------------------------------------------------
+
+    def attach(self, transport: DatagramTransport) -> None:
+        """The transport to run over, when it did not exist at construction."""
+        if self._started:
+            raise InvalidStateError("the SCTP transport already runs over a transport")
+        self._lower = transport
+
+    def set_dtls_role(self, *, client: bool) -> None:
+        """The DTLS role, once known: channels waiting for an id get one (RFC 8832 §6)."""
+        core = self._core
+        if core.dtls_client is not None:
+            if core.dtls_client != client:
+                raise InvalidStateError("the DTLS role cannot change")
+            return
+        core.dtls_client = client
+        pending, self._pending = self._pending, []
+        now = self._now()
+        for channel in pending:
+            if channel.readyState == "closed":
+                continue
+            sid = core.open_channel(channel._params, now=now)
+            channel._id = sid
+            self._channels[sid] = channel
+            if channel._low_threshold:
+                core.set_buffered_amount_low_threshold(sid, channel._low_threshold)
+        if self._started:
+            self._after_input()
+
+    def set_remote_parameters(self, *, port: int, max_message_size: int) -> None:
+        """The peer's ``a=sctp-port`` and ``a=max-message-size`` (RFC 8841), learnt late."""
+        self._assoc.set_remote_parameters(port=port, max_message_size=max_message_size)
 
     def start(self) -> None:
         """Attach to the lower transport and send INIT (both WebRTC ends do, RFC 8841 §9.3)."""
         if self._started:
             return
+        if self._lower is None:
+            raise InvalidStateError("start() needs a transport to run over (see attach)")
+        if self._core.dtls_client is None:
+            raise InvalidStateError("start() needs the DTLS role (see set_dtls_role)")
         self._started = True
         limit = getattr(self._lower, "max_application_data", None)
         if isinstance(limit, int) and 256 <= limit < self.settings.mtu:
@@ -165,6 +208,13 @@ class SctpTransport:
             self._run(lambda now: self._core.abort(reason, now=now))
         self._finish(reason or "aborted", error=False)
 
+    def transport_closed(self, reason: str = "transport closed") -> None:
+        """The transport below ended (DTLS closed or failed): close every channel without
+        sending anything more (W3C: the RTCSctpTransport follows its RTCDtlsTransport)."""
+        if self._state != "closed":
+            self._assoc._end(reason, error=False)
+            self._finish(reason, error=False)
+
     async def wait_closed(self) -> None:
         if self._closed is not None:
             await asyncio.shield(self._closed)
@@ -197,12 +247,17 @@ class SctpTransport:
             priority=PRIORITIES[priority],
             negotiated=negotiated,
         )
+        if id is None and not negotiated and self._core.dtls_client is None:
+            channel = self._channel_class(self, None, params)
+            self._pending.append(channel)
+            return channel
         now = self._now()
         sid = self._core.open_channel(params, now=now, stream_id=id)
         channel = self._channel_class(self, sid, params)
         self._channels[sid] = channel
-        if self._started:
-            self._after_input()
+        # The "open" of a channel made on a running association is fired from the loop, never
+        # from inside this call: the caller registers its handlers first (W3C queues it too).
+        self._schedule_flush()
         return channel
 
     # --- calls from DataChannel ------------------------------------------------------------------
@@ -211,6 +266,9 @@ class SctpTransport:
         self._core.send(sid, data, now=self._now())
         # Packets are built once per loop iteration, not once per send(): messages sent in a
         # burst share packets (bundling) and the burst costs one flush.
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
         if self._started and not self._flush_scheduled and self._loop is not None:
             self._flush_scheduled = True
             self._loop.call_soon(self._deferred_flush)
@@ -219,7 +277,13 @@ class SctpTransport:
         self._flush_scheduled = False
         self._after_input()
 
-    def _close_channel(self, sid: int) -> None:
+    def _close_channel(self, sid: int | None, channel: DataChannel) -> None:
+        if sid is None:
+            if channel in self._pending:
+                self._pending.remove(channel)
+            channel._set_state("closed")
+            channel._event("close")
+            return
         self._run(lambda now: self._core.close_channel(sid, now=now))
 
     def _buffered_amount(self, sid: int) -> int:
@@ -230,9 +294,12 @@ class SctpTransport:
 
     def _watch_writer(self, channel: DataChannel, low_water: int | None = None) -> None:
         level = channel.write_low_water if low_water is None else low_water
-        current = self._writers.get(channel.id)
+        sid = channel.id
+        if sid is None:
+            return
+        current = self._writers.get(sid)
         if current is None or level < current[1]:
-            self._writers[channel.id] = (channel, level)
+            self._writers[sid] = (channel, level)
 
     # --- the driver ---------------------------------------------------------------------------
 
@@ -292,13 +359,22 @@ class SctpTransport:
 
     def _after_input(self) -> None:
         core = self._core
-        packet = core.poll_transmit()  # also builds the packets of messages just queued
-        if packet is not None:
-            send = self._lower.send
-            send(packet)
-            transmits = self._assoc.transmits
-            while transmits:
-                send(transmits.popleft())
+        lower = self._lower
+        assert lower is not None  # only driven once started, which needs it
+        send = lower.send
+        try:
+            packet = core.poll_transmit()  # also builds the packets of messages just queued
+            if packet is not None:
+                send(packet)
+                transmits = self._assoc.transmits
+                while transmits:
+                    send(transmits.popleft())
+        except Exception as exc:
+            # The transport below is gone (DTLS closed or failed): nothing more can be sent, so
+            # the association ends here rather than raising into whoever called us.
+            logger.debug("lower transport refused a packet: %s", exc)
+            self.transport_closed(f"transport closed: {exc}")
+            return
         if core.events:
             self._dispatch_events()
         if self._writers:
@@ -403,8 +479,9 @@ class SctpTransport:
     def _fail_internal(self) -> None:
         try:
             self._core.abort("internal error", now=self._now())
-            while (packet := self._core.poll_transmit()) is not None:
-                self._lower.send(packet)
+            lower = self._lower
+            while lower is not None and (packet := self._core.poll_transmit()) is not None:
+                lower.send(packet)
         except Exception:
             logger.exception("SCTP core failed while aborting")
         self._finish("internal error", error=True)
@@ -413,6 +490,10 @@ class SctpTransport:
         """The association is over: close every channel, release the lower transport."""
         if self.close_reason is None:
             self.close_reason = reason
+        pending, self._pending = self._pending, []
+        for channel in pending:
+            channel._set_state("closed")
+            channel._event("close")
         for sid, channel in list(self._channels.items()):
             del self._channels[sid]
             if error:
@@ -423,11 +504,15 @@ class SctpTransport:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = self._timer_at = None
-        if self._started:
-            # The last packets (SHUTDOWN COMPLETE, ABORT) still go out.
+        if self._started and self._lower is not None:
+            # The last packets (SHUTDOWN COMPLETE, ABORT) still go out, if the transport can.
             transmits = self._assoc.transmits
-            while transmits:
-                self._lower.send(transmits.popleft())
+            try:
+                while transmits:
+                    self._lower.send(transmits.popleft())
+            except Exception as exc:
+                transmits.clear()
+                logger.debug("lower transport refused a final packet: %s", exc)
             self._lower.set_receiver(None)
         self._set_state("closed")
         if self._connected is not None and not self._connected.done():

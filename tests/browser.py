@@ -5,7 +5,7 @@ namespace's own addresses. The page is served by Playwright's request routing (n
 from http://127.0.0.1, a secure context, and holds ``window.peer``: one RTCPeerConnection that
 echoes every data-channel message back, with a small API the tests call through ``evaluate``.
 Browser-side events (candidates, channel opens, messages) reach Python through an exposed
-function and wait in an asyncio queue.
+function and wait in one asyncio queue per kind.
 """
 
 from __future__ import annotations
@@ -39,21 +39,21 @@ class BrowserPeer:
 
     def __init__(self, page: Any) -> None:
         self.page = page
-        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._queues: dict[str, asyncio.Queue[dict[str, Any]]] = {}
+
+    def _queue(self, kind: str) -> asyncio.Queue[dict[str, Any]]:
+        return self._queues.setdefault(kind, asyncio.Queue())
+
+    def _on_event(self, text: str) -> None:
+        event = json.loads(text)
+        self._queue(event["type"]).put_nowait(event)
 
     async def call(self, method: str, *args: Any) -> Any:
         return await self.page.evaluate("([m, a]) => window.peer[m](...a)", [method, list(args)])
 
     async def next_event(self, kind: str, timeout: float = 20.0) -> dict[str, Any]:
-        """The next event of ``kind``; events of other kinds met meanwhile are dropped."""
-
-        async def wait() -> dict[str, Any]:
-            while True:
-                event = await self.events.get()
-                if event.get("type") == kind:
-                    return event
-
-        return await asyncio.wait_for(wait(), timeout)
+        """The next browser event of ``kind`` (each kind waits in its own queue)."""
+        return await asyncio.wait_for(self._queue(kind).get(), timeout)
 
 
 @asynccontextmanager
@@ -75,9 +75,7 @@ async def chromium_peer(config: dict[str, Any] | None = None) -> AsyncIterator[B
 
             await page.route(PAGE_URL, serve)
             peer = BrowserPeer(page)
-            await page.expose_function(
-                "pyEvent", lambda text: peer.events.put_nowait(json.loads(text))
-            )
+            await page.expose_function("pyEvent", peer._on_event)
             await page.goto(PAGE_URL)
             await page.evaluate("(config) => window.startPeer(config)", config or {})
             yield peer

@@ -1,10 +1,13 @@
-"""Shared pytest set-up; fixtures that start real components live in tests/fixtures_*.py."""
+"""Shared pytest set-up; fixtures that start real components live in their own modules
+(tests/coturn.py) and are made available here."""
 
 from __future__ import annotations
 
 import os
 
 from hypothesis import HealthCheck, settings
+
+from tests.coturn import coturn  # noqa: F401  (the shared coturn fixture)
 
 # CI runs with a generous example count (the SDP fuzz issue asks for at least 2,000); a developer
 # can pick another profile with HYPOTHESIS_PROFILE=dev.

@@ -36,9 +36,16 @@ FORBIDDEN_MODULES = frozenset(
 ADAPTER_MODULES: frozenset[str] = frozenset(
     {
         "webrtc/__init__.py",
+        "dtls/certificate.py",  # wall clock (validity) and OS randomness (serial), once per cert
+        "dtls/transport.py",  # the asyncio shell of dtls/core.py
         "webrtc/emitter.py",
+        "webrtc/icetransport.py",  # the W3C ICE objects over ice.IceConnection
+        "webrtc/peerconnection.py",  # the facade: operations chain, events, OS randomness
         "webrtc/mediastreams.py",
         "webrtc/operations.py",
+        "ice/udp.py",
+        "ice/gather.py",
+        "ice/connection.py",
         "sctp/transport.py",
         "sctp/datachannel.py",
     }

@@ -1,4 +1,4 @@
-"""The namespace helper isolates the calling thread, and restores it."""
+"""The namespace helpers isolate the calling thread, and restore it."""
 
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ def _interfaces() -> set[str]:
 
 def test_thread_moves_in_and_out() -> None:
     outside = _interfaces()
-    with network_namespace("wrtc-test-netns", veth=True) as ns:
-        inside = _interfaces()
-        assert inside == {"lo", "vt0", "vt1"}
-        assert ns.veth_addresses is not None
+    with network_namespace(veth=True) as ns:
+        assert _interfaces() == {"lo", "v0", "v1"}
         a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        a.bind((ns.veth_addresses[0], 0))
-        b.bind((ns.veth_addresses[1], 0))
+        a.bind((ns.addresses[0], 0))
+        b.bind((ns.addresses[1], 0))
         a.sendto(b"hello", b.getsockname())
         b.settimeout(2)
         assert b.recvfrom(100)[0] == b"hello"
         a.close()
         b.close()
+    assert _interfaces() == outside
+    with network_namespace():
+        assert _interfaces() == {"lo"}
     assert _interfaces() == outside

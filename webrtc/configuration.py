@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+
+from dtls import RTCCertificate
 
 
 class RTCBundlePolicy(enum.Enum):
@@ -43,7 +44,7 @@ class RTCConfiguration:
     bundlePolicy: RTCBundlePolicy = RTCBundlePolicy.BALANCED
     iceTransportPolicy: RTCIceTransportPolicy = RTCIceTransportPolicy.ALL
     rtcpMuxPolicy: RTCRtcpMuxPolicy = RTCRtcpMuxPolicy.REQUIRE
-    certificates: list[Any] = field(default_factory=list)
+    certificates: list[RTCCertificate] = field(default_factory=list)
     iceCandidatePoolSize: int = 0
 
     def __post_init__(self) -> None:

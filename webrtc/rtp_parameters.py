@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 ParametersDict = dict[str, int | str | None]
@@ -117,3 +118,19 @@ class RTCRtpSendParameters(RTCRtpParameters):
 @dataclass
 class RTCSctpCapabilities:
     maxMessageSize: int
+
+
+@dataclass
+class RTCRtpContributingSource:
+    """A CSRC seen by a receiver (webrtc-pc §5.3)."""
+
+    timestamp: datetime.datetime
+    source: int
+
+
+@dataclass
+class RTCRtpSynchronizationSource:
+    """An SSRC seen by a receiver (webrtc-pc §5.3)."""
+
+    timestamp: datetime.datetime
+    source: int

@@ -10,6 +10,9 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import Final
 
+from dtls import RTCDtlsTransportState as DtlsTransportState
+from ice import IceConnectionState, IceGatheringState
+
 from .exceptions import InvalidStateError
 
 
@@ -22,28 +25,10 @@ class RTCSignalingState(StrEnum):
     CLOSED = "closed"
 
 
-class RTCIceGatheringState(StrEnum):
-    NEW = "new"
-    GATHERING = "gathering"
-    COMPLETE = "complete"
-
-
-class RTCIceConnectionState(StrEnum):
-    NEW = "new"
-    CHECKING = "checking"
-    CONNECTED = "connected"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    DISCONNECTED = "disconnected"
-    CLOSED = "closed"
-
-
-class RTCDtlsTransportState(StrEnum):
-    NEW = "new"
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    CLOSED = "closed"
-    FAILED = "failed"
+# The transports' own enums carry exactly the W3C strings: the aggregate states reuse them.
+RTCIceGatheringState = IceGatheringState
+RTCIceConnectionState = IceConnectionState
+RTCDtlsTransportState = DtlsTransportState
 
 
 class RTCPeerConnectionState(StrEnum):

@@ -79,7 +79,7 @@ async def test_data_channels_both_ways_with_aiortc() -> None:
     their_chat.on("message", from_us.append)
     our_chat = await asyncio.wait_for(opened, 10)
     assert our_chat.label == "chat" and our_chat.protocol == "chat.v1"
-    assert our_chat.ordered is False and our_chat.id % 2 == 0
+    assert our_chat.ordered is False and our_chat.id is not None and our_chat.id % 2 == 0
     await _until(lambda: their_chat.readyState == "open")
 
     big = bytes(range(256)) * 200  # 51,200 bytes: many fragments
@@ -105,7 +105,7 @@ async def test_data_channels_both_ways_with_aiortc() -> None:
     theirs.on("datachannel", on_datachannel)
     our_stats = ours.create_data_channel("stats", max_retransmits=3, priority="high")
     await our_stats.wait_open()
-    assert our_stats.id % 2 == 1
+    assert our_stats.id is not None and our_stats.id % 2 == 1
     our_stats.send(b"ping")
     await _until(lambda: len(theirs_seen) == 1)
     their_stats = theirs_seen[0]

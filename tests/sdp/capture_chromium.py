@@ -18,6 +18,9 @@ import sys
 import threading
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
 OUT = Path(__file__).resolve().parent / "fixtures" / "chromium"
 NETNS = "sdpcapture"
 
@@ -85,21 +88,9 @@ def capture() -> None:
     from playwright.sync_api import sync_playwright
 
     server, port = _serve()
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--allow-loopback-in-peer-connection",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-    ]
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(permissions=["camera", "microphone"])
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{port}/")
