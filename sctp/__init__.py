@@ -6,7 +6,7 @@ shell is :class:`SctpTransport`, which runs over any datagram transport with ``s
 and ``set_receiver(callback)`` and hands out :class:`DataChannel` objects.
 """
 
-from .association import Association, AssociationState
+from .association import Association
 from .channels import ChannelManager
 from .datachannel import ChannelClosedError, DataChannel
 from .dcep import ChannelParameters
@@ -21,6 +21,7 @@ from .errors import (
 )
 from .settings import SctpSettings
 from .stats import AssociationStats
+from .tcb import AssociationState
 from .transport import DatagramTransport, SctpTransport
 
 __all__ = [

@@ -11,11 +11,13 @@ heartbeat nonce) only from the injected ``token_bytes``.
 
 The data path lives in two helpers: :class:`~sctp.outbound.Outbound` (send queues,
 retransmission, congestion and flow control, PR-SCTP) and :class:`~sctp.reassembly.Reassembly`
-(TSN tracking, SACK contents, reassembly and ordering). This module holds the state machine
-(RFC 9260 §4), the handshake with its collision cases (§5.1-5.2), the chunk dispatch with the
-verification-tag rules (§8.5), SACK timing (§6.2), the timers (T1-init, T1-cookie, T2-shutdown,
-T3-rtx, delayed SACK, heartbeat, re-configuration), shutdown (§9.2), ABORT and ERROR, and the
-stream-reset glue (RFC 6525).
+(TSN tracking, SACK contents, reassembly and ordering). The class is assembled from parts:
+this module holds the state machine (RFC 9260 §4), the API, the chunk dispatch with the
+verification-tag rules (§8.5), SACK timing (§6.2) and the timers (T1-init, T1-cookie,
+T2-shutdown, T3-rtx, tail loss probe, delayed SACK, heartbeat, re-configuration);
+:mod:`sctp.handshake` the handshake and its collision cases (§5.1-5.2); :mod:`sctp.control`
+shutdown, heartbeat, ERROR, FORWARD TSN and RE-CONFIG; :mod:`sctp.bundling` packet building.
+Their shared variables are declared in :mod:`sctp.tcb`.
 
 Peer input never raises out of ``handle_datagram``: a packet or chunk that cannot be used is
 dropped and counted in :attr:`stats` (one counter per reason); only a well-formed ABORT or a
@@ -31,12 +33,13 @@ import struct
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from enum import StrEnum
 from typing import Final
 
 from . import chunks as C
-from .chunks import CHUNK_HEADER, DATA_HEADER, InitChunk
+from .bundling import BundlingMixin
+from .chunks import CHUNK_HEADER, DATA_HEADER
 from .congestion import CongestionControl
+from .control import ControlMixin
 from .errors import (
     InvalidStateError,
     MessageTooLarge,
@@ -46,23 +49,20 @@ from .errors import (
 )
 from .events import (
     AssociationClosed,
-    AssociationEstablished,
     SctpEvent,
-    StreamsReset,
 )
-from .handshake import COOKIE_STALE, CookieJar, CookieState
+from .handshake import CookieJar, HandshakeMixin
 from .outbound import SACK_INVALID, SACK_STALE, Outbound
-from .packet import FULL_HEADER, checksum_ok, header_crc, header_prefix, seal
+from .packet import FULL_HEADER, checksum_ok, header_crc, header_prefix
 from .reassembly import DUPLICATE, NEW, Reassembly
 from .rto import RtoEstimator
 from .settings import SctpSettings
 from .stats import AssociationStats
-from .stream_reset import RESET_DONE, RESET_FAILED, StreamResetter
+from .stream_reset import StreamResetter
+from .tcb import ALLOWED, CAN_RECEIVE_DATA, CAN_SEND_DATA, CONNECTED, M32, AssociationState, S
 
 logger = logging.getLogger(__name__)
 
-M32: Final = 0xFFFFFFFF
-_HB_INFO: Final = struct.Struct("!d8s")
 _DATA_PACKET: Final = struct.Struct("!HHIIBBHIHHI")
 """A packet holding one DATA chunk: common header and DATA header in one unpack (28 bytes)."""
 _SACK_PACKET: Final = struct.Struct("!HHIIBBHIIHH")
@@ -72,38 +72,7 @@ _UNCOUNTED_PPIDS: Final = frozenset({50, 56, 57})
 (RFC 8831 §8), whose one placeholder byte stands for an empty message."""
 
 
-class AssociationState(StrEnum):
-    """RFC 9260 §4 states; the W3C RTCSctpTransportState is derived from these."""
-
-    CLOSED = "closed"
-    COOKIE_WAIT = "cookie-wait"
-    COOKIE_ECHOED = "cookie-echoed"
-    ESTABLISHED = "established"
-    SHUTDOWN_PENDING = "shutdown-pending"
-    SHUTDOWN_SENT = "shutdown-sent"
-    SHUTDOWN_RECEIVED = "shutdown-received"
-    SHUTDOWN_ACK_SENT = "shutdown-ack-sent"
-
-
-S = AssociationState
-_ALLOWED: Final[dict[AssociationState, frozenset[AssociationState]]] = {
-    S.CLOSED: frozenset({S.COOKIE_WAIT, S.ESTABLISHED, S.CLOSED}),
-    S.COOKIE_WAIT: frozenset({S.COOKIE_ECHOED, S.ESTABLISHED, S.CLOSED}),
-    S.COOKIE_ECHOED: frozenset({S.ESTABLISHED, S.COOKIE_WAIT, S.CLOSED}),
-    S.ESTABLISHED: frozenset({S.SHUTDOWN_PENDING, S.SHUTDOWN_RECEIVED, S.CLOSED}),
-    S.SHUTDOWN_PENDING: frozenset({S.SHUTDOWN_SENT, S.SHUTDOWN_RECEIVED, S.CLOSED}),
-    S.SHUTDOWN_SENT: frozenset({S.SHUTDOWN_ACK_SENT, S.CLOSED}),
-    S.SHUTDOWN_RECEIVED: frozenset({S.SHUTDOWN_ACK_SENT, S.CLOSED}),
-    S.SHUTDOWN_ACK_SENT: frozenset({S.CLOSED}),
-}
-_CAN_SEND_DATA: Final = frozenset({S.ESTABLISHED, S.SHUTDOWN_PENDING, S.SHUTDOWN_RECEIVED})
-_CAN_RECEIVE_DATA: Final = frozenset({S.ESTABLISHED, S.SHUTDOWN_PENDING, S.SHUTDOWN_SENT})
-_CONNECTED: Final = frozenset(
-    {S.ESTABLISHED, S.SHUTDOWN_PENDING, S.SHUTDOWN_SENT, S.SHUTDOWN_RECEIVED, S.SHUTDOWN_ACK_SENT}
-)
-
-
-class Association:
+class Association(HandshakeMixin, ControlMixin, BundlingMixin):
     """One SCTP association over a datagram transport that owns addressing (DTLS)."""
 
     def __init__(
@@ -206,11 +175,11 @@ class Association:
     def _set_state(self, new: AssociationState) -> None:
         """The only writer of ``state`` (RFC 9260 §4 transitions)."""
         old = self.state
-        if new not in _ALLOWED[old]:
+        if new not in ALLOWED[old]:
             raise AssertionError(f"illegal SCTP state transition {old} -> {new}")
         self.state = new
-        self._receiving = new in _CAN_RECEIVE_DATA
-        self._sending = new in _CAN_SEND_DATA
+        self._receiving = new in CAN_RECEIVE_DATA
+        self._sending = new in CAN_SEND_DATA
         self._established = new is S.ESTABLISHED
         self.log.debug("state %s -> %s", old, new)
 
@@ -221,7 +190,7 @@ class Association:
     @property
     def connected(self) -> bool:
         """Established, possibly shutting down: the W3C "connected"."""
-        return self.state in _CONNECTED
+        return self.state in CONNECTED
 
     @property
     def max_message_size(self) -> int:
@@ -485,26 +454,6 @@ class Association:
         self._t2_at = now + self.rto.rto
         self._arm(self._t2_at)
 
-    def _on_heartbeat_timer(self, now: float) -> None:
-        interval = self.settings.heartbeat_interval
-        idle_since = max(self.outbound.last_sent_at, self._hb_sent_at)
-        if self.outbound.has_outstanding:
-            idle_since = now  # data in flight: T3-rtx watches the path, no heartbeat needed
-        if now - idle_since < interval:
-            self._hb_at = idle_since + interval + self.rto.rto
-            self._arm(self._hb_at)
-            return
-        if self._hb_timeout_at is None:
-            nonce = self._token_bytes(8)
-            self._hb_nonce = nonce
-            self._hb_sent_at = now
-            info = C.param(C.PARAM_HEARTBEAT_INFO, _HB_INFO.pack(now, nonce))
-            self._control.append(C.chunk(C.HEARTBEAT, 0, info))
-            self._hb_timeout_at = now + self.rto.rto
-            self._arm(self._hb_timeout_at)
-        self._hb_at = now + interval + self.rto.rto
-        self._arm(self._hb_at)
-
     # --- the wire -----------------------------------------------------------------------------
 
     def handle_datagram(self, data: bytes, *, now: float) -> None:
@@ -685,15 +634,6 @@ class Association:
         else:
             self.stats.dropped_unexpected += 1
 
-    def _send_alone(self, chunk: bytes, vtag: int) -> None:
-        """A packet with one chunk that must not be bundled (INIT, INIT ACK, ABORT, ...)."""
-        s = self.settings
-        prefix = header_prefix(s.local_port, s.remote_port, vtag)
-        packet = seal(prefix, header_crc(prefix), chunk)
-        self._tx.append(packet)
-        self.stats.packets_sent += 1
-        self.stats.bytes_sent += len(packet)
-
     def _after_data(self, urgent: bool, now: float) -> None:
         """SACK timing (RFC 9260 §6.2): at least every ``sack_every`` packets, at once on
         gaps or duplicates, otherwise within the delayed-ack timeout."""
@@ -728,7 +668,7 @@ class Association:
         stats = self.stats
         state = self.state
         if ctype == C.SACK:
-            if state not in _CONNECTED:
+            if state not in CONNECTED:
                 stats.dropped_unexpected += 1
                 return True
             cum, a_rwnd, gaps, _ = C.decode_sack(data, offset, length)
@@ -782,415 +722,9 @@ class Association:
             return bool(ctype & 0x80)
         return True
 
-    def _our_init(self, cookie: bytes | None = None) -> InitChunk:
-        s = self.settings
-        return InitChunk(
-            initiate_tag=self.local_tag,
-            a_rwnd=s.receive_window,
-            outbound_streams=s.outbound_streams,
-            inbound_streams=s.inbound_streams,
-            initial_tsn=self.local_tsn,
-            cookie=cookie,
-            forward_tsn=s.partial_reliability,
-            reconfig=True,
-            zero_checksum=s.zero_checksum,
-        )
-
-    def _send_init(self, now: float) -> None:
-        self._send_alone(self._t1_chunk, 0)
-        self._t1_at = now + self._t1_rto
-        self._arm(self._t1_at)
-
-    def _on_init(self, body: bytes, now: float) -> None:
-        """RFC 9260 §5.1 B, §5.2.1 (collision in COOKIE-WAIT/ECHOED), §5.2.2 (established)."""
-        init = C.decode_init(body)
-        if init.initiate_tag == 0 or init.outbound_streams == 0 or init.inbound_streams == 0:
-            self.stats.dropped_malformed += 1
-            return
-        s = self.settings
-        local_tie = peer_tie = 0
-        if self.state in _CONNECTED:
-            # A peer that restarted (or a stray INIT): answer with tie-tags, §5.2.2.
-            local_tie, peer_tie = self.local_tag, self.peer_tag
-        flags = (
-            (1 if init.forward_tsn else 0)
-            | (2 if init.reconfig else 0)
-            | (4 if init.zero_checksum else 0)
-        )
-        cookie = self._cookies.mint(
-            CookieState(
-                created=now,
-                local_tag=self.local_tag,
-                peer_tag=init.initiate_tag,
-                local_tsn=self.local_tsn,
-                peer_tsn=init.initial_tsn,
-                peer_rwnd=init.a_rwnd,
-                inbound_streams=min(s.inbound_streams, init.outbound_streams),
-                outbound_streams=min(s.outbound_streams, init.inbound_streams),
-                flags=flags,
-                local_tie_tag=local_tie,
-                peer_tie_tag=peer_tie,
-            )
-        )
-        extra = [C.param(C.PARAM_UNRECOGNIZED, p) for p in init.unrecognized]
-        self._send_alone(
-            C.encode_init(C.INIT_ACK, self._our_init(cookie), extra=extra), init.initiate_tag
-        )
-
-    def _on_init_ack(self, body: bytes, now: float) -> None:
-        if self.state is not S.COOKIE_WAIT:
-            self.stats.dropped_unexpected += 1  # §5.2.3: discard in any other state
-            return
-        init = C.decode_init(body)
-        if (
-            init.initiate_tag == 0
-            or init.cookie is None
-            or init.outbound_streams == 0
-            or init.inbound_streams == 0
-        ):
-            self.stats.dropped_malformed += 1
-            return
-        s = self.settings
-        self._adopt_peer(
-            init.initiate_tag,
-            init.initial_tsn,
-            init.a_rwnd,
-            min(s.inbound_streams, init.outbound_streams),
-            min(s.outbound_streams, init.inbound_streams),
-            init.forward_tsn,
-            init.reconfig,
-            init.zero_checksum,
-        )
-        self._t1_chunk = C.chunk(C.COOKIE_ECHO, 0, init.cookie)
-        self._set_state(S.COOKIE_ECHOED)
-        self._t1_count = 0
-        self._t1_rto = s.rto_initial
-        self._control.append(self._t1_chunk)
-        self._t1_at = now + self._t1_rto
-        self._arm(self._t1_at)
-
-    def _on_cookie_echo(self, body: bytes, now: float) -> None:
-        """RFC 9260 §5.1 D and the four cases of §5.2.4."""
-        status, cookie = self._cookies.open(body, now=now, lifetime=self.settings.cookie_lifetime)
-        if cookie is None:
-            self.stats.dropped_bad_cookie += 1
-            return
-        state = self.state
-        if state in _CONNECTED:
-            if cookie.local_tag == self.local_tag and cookie.peer_tag == self.peer_tag:
-                # Case D: our COOKIE ACK was lost and this is the COOKIE ECHO that set the
-                # association up, resent; its age does not matter any more.
-                self._control.append(C.chunk(C.COOKIE_ACK))
-            elif status == COOKIE_STALE:
-                self.stats.dropped_bad_cookie += 1
-            elif cookie.local_tie_tag == self.local_tag and cookie.peer_tie_tag == self.peer_tag:
-                self._send_abort(C.cause(C.CAUSE_PROTOCOL_VIOLATION, b"restart"), now)
-                self._end("the peer restarted the association", error=True)  # case A
-            else:
-                self.stats.dropped_bad_cookie += 1  # case C, or a cookie of another time
-            return
-        if status == COOKIE_STALE:
-            self.stats.dropped_bad_cookie += 1
-            if self.peer_tag or cookie.peer_tag:
-                stale = C.chunk(C.ERROR, 0, C.cause(C.CAUSE_STALE_COOKIE, struct.pack("!I", 0)))
-                self._send_alone(stale, cookie.peer_tag)
-            return
-        if cookie.local_tag != self.local_tag or cookie.local_tsn != self.local_tsn:
-            self.stats.dropped_bad_cookie += 1
-            return
-        # CLOSED, COOKIE-WAIT or COOKIE-ECHOED: cases B and D, or the normal passive open.
-        self._adopt_peer(
-            cookie.peer_tag,
-            cookie.peer_tsn,
-            cookie.peer_rwnd,
-            cookie.inbound_streams,
-            cookie.outbound_streams,
-            cookie.peer_forward_tsn,
-            cookie.peer_reconfig,
-            cookie.peer_zero_checksum,
-        )
-        self._control.append(C.chunk(C.COOKIE_ACK))
-        self._establish(now)
-
-    def _adopt_peer(
-        self,
-        tag: int,
-        tsn: int,
-        rwnd: int,
-        inbound: int,
-        outbound: int,
-        forward_tsn: bool,
-        reconfig: bool,
-        zero_checksum: bool,
-    ) -> None:
-        s = self.settings
-        self.zero_checksum = s.zero_checksum and zero_checksum
-        self.peer_tag = tag
-        self.peer_tsn = tsn
-        self.inbound_streams = inbound
-        self.outbound_streams = outbound
-        self.partial_reliability = s.partial_reliability and forward_tsn
-        self.peer_reconfig = reconfig
-        self.outbound.partial_reliability = self.partial_reliability
-        self.outbound.rwnd = self.outbound.peer_a_rwnd = rwnd
-        self.cc.ssthresh = max(rwnd, 4 * s.mtu)
-        self._prefix = header_prefix(s.local_port, s.remote_port, tag)
-        self._prefix_crc = header_crc(self._prefix)
-        self._zero_head = self._prefix + b"\x00\x00\x00\x00"
-
-    def _establish(self, now: float) -> None:
-        s = self.settings
-        self._set_state(S.ESTABLISHED)
-        self._t1_at = None
-        self.inbound = Reassembly(
-            initial_tsn=self.peer_tsn,
-            window=s.receive_window,
-            max_message_size=s.max_message_size,
-            deliver=self.events.append,
-            stats=self.stats,
-        )
-        self.resetter = StreamResetter(
-            local_initial_tsn=self.local_tsn, peer_initial_tsn=self.peer_tsn
-        )
-        if s.heartbeat_interval > 0:
-            self._hb_at = now + s.heartbeat_interval + self.rto.rto
-            self._arm(self._hb_at)
-        self.events.append(
-            AssociationEstablished(
-                self.inbound_streams,
-                self.outbound_streams,
-                self.partial_reliability,
-                self.peer_reconfig,
-            )
-        )
-
-    def _on_heartbeat_ack(self, body: bytes, now: float) -> None:
-        for ptype, value in C.iter_params(body):
-            if ptype != C.PARAM_HEARTBEAT_INFO or len(value) != _HB_INFO.size:
-                continue
-            sent_at, nonce = _HB_INFO.unpack(value)
-            if self._hb_nonce is not None and nonce == self._hb_nonce:
-                self._hb_nonce = None
-                self._hb_timeout_at = None
-                self._errors = 0
-                self.rto.on_measurement(now - sent_at)
-                self.stats.rtt_samples += 1
-                return
-        self.stats.dropped_unexpected += 1
-
-    def _on_error(self, body: bytes, now: float) -> None:
-        causes = C.decode_causes(body)
-        self.log.info("peer reported: %s", C.describe_causes(body))
-        if self.state is S.COOKIE_ECHOED and any(c == C.CAUSE_STALE_COOKIE for c, _ in causes):
-            # §5.2.6: start over with a fresh INIT.
-            self._set_state(S.COOKIE_WAIT)
-            self._t1_chunk = C.encode_init(C.INIT, self._our_init())
-            self._send_init(now)
-
-    def _on_forward_tsn(self, body: bytes) -> None:
-        inbound = self.inbound
-        if inbound is None or self.state not in _CAN_RECEIVE_DATA:
-            self.stats.dropped_unexpected += 1
-            return
-        new_cum, streams = C.decode_forward_tsn(body)
-        if not inbound.forward(new_cum, streams):
-            d = (new_cum - inbound.cum) & M32
-            if d and d < 0x80000000:
-                self.stats.dropped_data_out_of_window += 1
-        self._sack_now = True
-        resetter = self.resetter
-        if resetter is not None and resetter.deferred:
-            for ids in resetter.take_due_deferred(inbound.reached):
-                self._reset_incoming(ids)
-
-    def _on_reconfig(self, body: bytes, now: float) -> None:
-        resetter, inbound = self.resetter, self.inbound
-        if resetter is None or inbound is None or self.state not in _CONNECTED:
-            self.stats.dropped_unexpected += 1
-            return
-        responses: list[bytes] = []
-        for item in C.decode_reconfig(body):
-            if isinstance(item, C.OutgoingResetRequest):
-                response, streams = resetter.on_outgoing_request(item, inbound.reached)
-                responses.append(response)
-                if streams is not None:
-                    self._reset_incoming(streams)
-            elif isinstance(item, C.ReconfigResponse):
-                outcome = resetter.on_response(item, now, self.rto.rto)
-                if resetter.timer_at is not None:
-                    self._arm(resetter.timer_at)
-                if outcome is not None:
-                    kind, streams = outcome
-                    if kind == RESET_DONE:
-                        self.outbound.reset_done(streams)
-                        self.events.append(StreamsReset(streams, incoming=False))
-                    elif kind == RESET_FAILED:
-                        # The peer refused: the streams stay usable, report them as reset so
-                        # the channel layer can release them (nothing better can be done).
-                        self.outbound.reset_done(streams)
-                        self.events.append(StreamsReset(streams, incoming=False))
-            else:
-                responses.append(resetter.on_other_request(item))
-        if responses:
-            self._control.append(C.chunk(C.RECONFIG, 0, b"".join(responses)))
-
-    def _reset_incoming(self, streams: tuple[int, ...]) -> None:
-        assert self.inbound is not None
-        self.inbound.reset_streams(streams)
-        self.events.append(StreamsReset(streams, incoming=True))
-
     # --- shutdown (RFC 9260 §9.2) ---------------------------------------------------------------
 
-    def _on_shutdown(self, body: bytes, now: float) -> None:
-        state = self.state
-        if len(body) < 4:
-            raise SctpParseError("SHUTDOWN without a cumulative TSN ack", 0)
-        if state in (S.ESTABLISHED, S.SHUTDOWN_PENDING, S.SHUTDOWN_RECEIVED):
-            cum = struct.unpack_from("!I", body)[0]
-            self.outbound.on_sack(cum, self.outbound.peer_a_rwnd, [], now)
-            if state is not S.SHUTDOWN_RECEIVED:
-                self._set_state(S.SHUTDOWN_RECEIVED)
-            self._shutdown_progress(now)
-        elif state is S.SHUTDOWN_SENT:
-            self._send_shutdown_ack(now)
-        else:
-            self.stats.dropped_unexpected += 1
-
-    def _on_shutdown_ack(self, now: float) -> None:
-        if self.state in (S.SHUTDOWN_SENT, S.SHUTDOWN_ACK_SENT):
-            self._send_alone(C.chunk(C.SHUTDOWN_COMPLETE), self.peer_tag)
-            self._end("shutdown", error=False)
-        else:
-            self.stats.dropped_unexpected += 1
-
-    def _shutdown_progress(self, now: float) -> None:
-        """Move on once every queued message has been sent and acknowledged."""
-        if not self.outbound.idle:
-            return
-        inbound = self.inbound
-        cum = 0 if inbound is None else inbound.cum_tsn32
-        if self.state is S.SHUTDOWN_PENDING:
-            self._set_state(S.SHUTDOWN_SENT)
-            self._t2_chunk = C.chunk(C.SHUTDOWN, 0, struct.pack("!I", cum))
-            self._control.append(self._t2_chunk)
-            self._t2_at = now + self.rto.rto
-            self._arm(self._t2_at)
-            self._sack_at = None
-        elif self.state is S.SHUTDOWN_RECEIVED:
-            self._send_shutdown_ack(now)
-
-    def _send_shutdown_ack(self, now: float) -> None:
-        self._set_state(S.SHUTDOWN_ACK_SENT)
-        self._t2_chunk = C.chunk(C.SHUTDOWN_ACK)
-        self._control.append(self._t2_chunk)
-        self._t2_count = 0
-        self._t2_at = now + self.rto.rto
-        self._arm(self._t2_at)
-        self.outbound.t3_at = None
-
-    def _send_abort(self, causes: bytes, now: float) -> None:
-        self._control.clear()
-        self._send_alone(C.chunk(C.ABORT, 0, causes), self.peer_tag)
-
     # --- building packets -----------------------------------------------------------------------
-
-    def _flush(self, now: float) -> None:
-        """Bundle everything due into packets of at most ``mtu`` bytes (RFC 9260 §6.10)."""
-        self._flush_pending = False
-        if self.ended:
-            self._control.clear()
-            return
-        control = self._control
-        out = self.outbound
-        sending = self._sending
-        resetter = self.resetter
-        if resetter is not None and resetter.pending and self._established:
-            streams = resetter.ready(lambda sid: out.drained((sid,)))
-            if streams:
-                control.append(
-                    resetter.make_request(streams, (out.next_tsn - 1) & M32, now, self.rto.rto)
-                )
-                if resetter.timer_at is not None:
-                    self._arm(resetter.timer_at)
-        room = self._room
-        tx = self._tx
-        stats = self.stats
-        head = self._zero_head if self.zero_checksum else b""
-        # Packets with control chunks first (RFC 9260 §6.10: control before DATA), data
-        # filling whatever room they leave.
-        while control or self._sack_now or (out.forward_tsn_pending and self.partial_reliability):
-            parts: list[bytes] = [head] if head else []
-            used = 0
-            while control and (used + len(control[0]) <= room or not used):
-                item = control.popleft()
-                parts.append(item)
-                used += len(item)
-            if self._sack_now:
-                sack = self._make_sack()
-                if sack is not None:
-                    parts.append(sack)
-                    used += len(sack)
-            if out.forward_tsn_pending and self.partial_reliability and self.connected:
-                fwd = out.forward_tsn_chunk()
-                if used + len(fwd) <= room:
-                    parts.append(fwd)
-                    used += len(fwd)
-                else:
-                    out.forward_tsn_pending = True
-            else:
-                out.forward_tsn_pending = False
-            if sending and used < room:
-                used += out.fill(parts, room - used, now)
-            if not used:
-                break
-            self._emit_packet(parts, head)
-        if not sending:
-            return
-        # Then packets of DATA only, as long as the windows allow. A delayed SACK (no gaps, no
-        # duplicates: exactly 16 bytes) rides along with the first (RFC 9260 §6.2).
-        fill = out.fill
-        piggyback = self._sack_at is not None
-        while True:
-            parts = [head] if head else []
-            used = fill(parts, room - 16 if piggyback else room, now)
-            if not used:
-                return
-            if piggyback:
-                piggyback = False
-                sack = self._make_sack()
-                if sack is not None:
-                    parts.insert(1 if head else 0, sack)
-            if head:
-                packet = b"".join(parts)
-            else:
-                packet = seal(self._prefix, self._prefix_crc, b"".join(parts))
-            tx.append(packet)
-            stats.packets_sent += 1
-            stats.bytes_sent += len(packet)
-
-    def _emit_packet(self, parts: list[bytes], head: bytes) -> None:
-        if head:
-            packet = b"".join(parts)
-        else:
-            packet = seal(self._prefix, self._prefix_crc, b"".join(parts))
-        self._tx.append(packet)
-        self.stats.packets_sent += 1
-        self.stats.bytes_sent += len(packet)
-
-    def _make_sack(self) -> bytes | None:
-        inbound = self.inbound
-        self._sack_now = False
-        self._sack_at = None
-        self._unacked_packets = 0
-        if inbound is None:
-            return None
-        self.stats.sacks_sent += 1
-        if not inbound.above and not inbound.dups:
-            return C.encode_sack(inbound.cum & M32, inbound.a_rwnd, (), ())
-        max_blocks = (self._room - 16) // 4 - 1
-        gaps = inbound.gap_blocks(min(200, max_blocks))
-        dups = inbound.take_dups(min(max(0, max_blocks - len(gaps)), 64))
-        return C.encode_sack(inbound.cum_tsn32, inbound.a_rwnd, gaps, dups)
 
     # --- introspection (tests, stats, memory checks) -----------------------------------------
 

@@ -14,14 +14,12 @@ consecutive TSNs (§6.9), and the scheduler moves round-robin to the next stream
 at message boundaries.
 
 Every chunk sent lives in ``_sent`` (keyed by unwrapped TSN, in TSN order) until the
-cumulative TSN ack passes it, as a plain tuple ``(payload, message, flags, ssn, sent_at)``: the
-loss-free path allocates no object per chunk. The few chunks that need more state (gap-acked,
-marked for retransmission, abandoned, counting miss indications, sent more than once) get a
-:class:`_Mark` in ``_marks``, which is empty while nothing is lost.
+cumulative TSN ack passes it, as a plain tuple (:mod:`sctp.sent`): the loss-free path allocates
+no object per chunk, and ``_marks`` stays empty while nothing is lost.
 
-A SACK pops the cumulatively acknowledged chunks, marks the gap-acknowledged ones, counts miss
-indications below the highest newly acknowledged TSN (HTNA, §7.2.4) and marks a chunk for fast
-retransmit at the third. T3-rtx expiry marks everything outstanding (§6.3.3). A chunk of a
+A SACK pops the cumulatively acknowledged chunks here; gap blocks, miss indications, fast
+retransmit, lost-retransmission detection, the tail loss probe and T3-rtx are the loss-recovery
+part (:mod:`sctp.recovery`). A chunk of a
 partial-reliable message that would exceed its retransmission limit or lifetime is abandoned
 instead (RFC 3758 §3.5), with the rest of its message, and the Advanced.Peer.Ack.Point moves
 over abandoned chunks so a FORWARD TSN can tell the peer to skip them.
@@ -44,7 +42,9 @@ from .chunks import (
 )
 from .congestion import CongestionControl
 from .events import BufferedAmountLow
+from .recovery import LossRecovery
 from .rto import RtoEstimator
+from .sent import FLAGS, MSG, PAYLOAD, SENT_AT, SSN, Mark, OutMessage, OutStream, SentChunk
 from .stats import AssociationStats
 
 M32: Final = 0xFFFFFFFF
@@ -57,122 +57,8 @@ SACK_OK: Final = 0
 SACK_STALE: Final = 1
 SACK_INVALID: Final = 2
 
-# Fields of a sent-chunk tuple.
-_PAYLOAD: Final = 0
-_MSG: Final = 1
-_FLAGS: Final = 2
-_SSN: Final = 3
-_SENT_AT: Final = 4
 
-
-class OutMessage:
-    __slots__ = (
-        "abandoned",
-        "counted",
-        "data",
-        "expires",
-        "max_rtx",
-        "offset",
-        "ppid",
-        "sid",
-        "ssn",
-        "tsns",
-        "unordered",
-    )
-
-    def __init__(
-        self,
-        sid: int,
-        ppid: int,
-        data: bytes,
-        unordered: bool,
-        max_rtx: int | None,
-        expires: float | None,
-        counted: int,
-    ) -> None:
-        self.sid = sid
-        self.ppid = ppid
-        self.data = data
-        self.unordered = unordered
-        self.max_rtx = max_rtx
-        self.expires = expires
-        self.counted = counted
-        """Bytes of this message counted in bufferedAmount (0 for the empty-message byte)."""
-        self.offset = 0
-        """How much of ``data`` has been cut into chunks."""
-        self.ssn = 0
-        self.abandoned = False
-        self.tsns: list[int] | None = [] if max_rtx is not None or expires is not None else None
-        """TSNs sent so far, kept only for partial-reliable messages (to abandon them)."""
-
-
-SentChunk = tuple[bytes, OutMessage, int, int, float]
-
-
-class _Mark:
-    """Extra state of a sent chunk, only for the few that were not simply sent once and acked."""
-
-    __slots__ = ("abandoned", "acked", "fast_done", "misses", "nsent", "rtx")
-
-    def __init__(self) -> None:
-        self.acked = False
-        """Acknowledged by a gap block (cumulatively acked chunks leave ``_sent``)."""
-        self.abandoned = False
-        self.rtx = False
-        """Marked for retransmission (and so not counted in flight)."""
-        self.misses = 0
-        self.fast_done = False
-        self.nsent = 1
-
-    @property
-    def settled(self) -> bool:
-        """Gap-acked or abandoned: neither in flight nor to be sent again."""
-        return self.acked or self.abandoned
-
-
-def _uncovered(first: int, last: int, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Parts of [first, last] outside the sorted, disjoint ``covered`` ranges."""
-    parts = []
-    lo = first
-    for a, b in covered:
-        if b < lo:
-            continue
-        if a > last:
-            break
-        if a > lo:
-            parts.append((lo, a - 1))
-        lo = max(lo, b + 1)
-        if lo > last:
-            return parts
-    if lo <= last:
-        parts.append((lo, last))
-    return parts
-
-
-def _merge(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The union of two lists of ranges, sorted and coalesced."""
-    merged: list[tuple[int, int]] = []
-    for lo, hi in sorted(a + b):
-        if merged and lo <= merged[-1][1] + 1:
-            if hi > merged[-1][1]:
-                merged[-1] = (merged[-1][0], hi)
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-class _OutStream:
-    __slots__ = ("buffered", "low_threshold", "next_ssn", "paused", "queue")
-
-    def __init__(self) -> None:
-        self.queue: deque[OutMessage] = deque()
-        self.next_ssn = 0
-        self.buffered = 0
-        self.low_threshold = 0
-        self.paused = False
-
-
-class Outbound:
+class Outbound(LossRecovery):
     """The sending half of an association's data path."""
 
     def __init__(
@@ -213,12 +99,12 @@ class Outbound:
         self.buffered_total = 0
         self.last_sent_at = 0.0
         self._emit = emit
-        self._streams: dict[int, _OutStream] = {}
-        self._active: deque[tuple[int, _OutStream]] = deque()
+        self._streams: dict[int, OutStream] = {}
+        self._active: deque[tuple[int, OutStream]] = deque()
         self._current: OutMessage | None = None
-        self._current_stream: _OutStream | None = None
+        self._current_stream: OutStream | None = None
         self._sent: dict[int, SentChunk] = {}
-        self._marks: dict[int, _Mark] = {}
+        self._marks: dict[int, Mark] = {}
         self._rtx: dict[int, SentChunk] = {}
         self._rtx_order: list[int] | None = None
         """``_rtx`` keys in TSN order, kept between packets (rebuilt when a chunk is marked)."""
@@ -253,7 +139,7 @@ class Outbound:
     ) -> None:
         stream = self._streams.get(sid)
         if stream is None:
-            stream = self._streams[sid] = _OutStream()
+            stream = self._streams[sid] = OutStream()
         if not self.partial_reliability:
             max_rtx = expires = None
         msg = OutMessage(sid, ppid, data, unordered, max_rtx, expires, counted)
@@ -274,7 +160,7 @@ class Outbound:
     def set_low_threshold(self, sid: int, threshold: int) -> None:
         stream = self._streams.get(sid)
         if stream is None:
-            stream = self._streams[sid] = _OutStream()
+            stream = self._streams[sid] = OutStream()
         stream.low_threshold = threshold
 
     def pause(self, sids: Iterable[int]) -> None:
@@ -282,7 +168,7 @@ class Outbound:
         for sid in sids:
             stream = self._streams.get(sid)
             if stream is None:
-                stream = self._streams[sid] = _OutStream()
+                stream = self._streams[sid] = OutStream()
             stream.paused = True
 
     def drained(self, sids: Iterable[int]) -> bool:
@@ -510,10 +396,10 @@ class Outbound:
             rtt_tsn = self._rtt_tsn
             for tsn in range(cum_ack + 1, cum + 1):
                 entry = sent.pop(tsn)
-                size = 16 + len(entry[_PAYLOAD])
+                size = 16 + len(entry[PAYLOAD])
                 if track:
-                    if entry[_SENT_AT] > newest:
-                        newest = entry[_SENT_AT]
+                    if entry[SENT_AT] > newest:
+                        newest = entry[SENT_AT]
                     self._rexmit_at.pop(tsn, None)
                 if marks:
                     mark = marks.pop(tsn, None)
@@ -564,221 +450,6 @@ class Outbound:
                 self._arm_tlp(now)
         return SACK_OK
 
-    def _detect_lost_retransmissions(self, newest: float) -> None:
-        """A retransmission is lost when a chunk sent after it has been acknowledged (with a
-        quarter RTT for reordering): the time-based rule of RACK (RFC 8985 §6.2), used here
-        only for retransmitted chunks, which RFC 9260 would otherwise leave to T3-rtx."""
-        window = (self.rto.srtt or 0.0) / 4
-        sent = self._sent
-        marks = self._marks
-        lost = False
-        for tsn, when in list(self._rexmit_at.items()):
-            entry = sent.get(tsn)
-            mark = marks.get(tsn)
-            if entry is None or mark is None or mark.acked or mark.abandoned:
-                del self._rexmit_at[tsn]
-                continue
-            if mark.rtx or newest <= when + window:
-                continue
-            del self._rexmit_at[tsn]
-            mark.rtx = True
-            self.flight -= 16 + len(entry[_PAYLOAD])
-            self._rtx[tsn] = entry
-            self._rtx_order = None
-            lost = True
-        if lost:
-            self.stats.fast_retransmits += 1
-            self.cc.on_fast_retransmit(self.next_tsn - 1)
-            self._fast_rtx_budget = True
-
-    # --- tail loss probe (after RFC 8985 §7) -------------------------------------------------
-
-    def _arm_tlp(self, now: float) -> None:
-        srtt = self.rto.srtt
-        if srtt is None or not self._sent:
-            self.tlp_at = None
-            return
-        pto = max(2 * srtt, 0.01)
-        if pto >= self.rto.rto:
-            self.tlp_at = None
-            return
-        self.tlp_at = now + pto
-
-    def on_tlp(self, now: float) -> None:
-        """Nothing was acknowledged for two round trips while data is outstanding: the SACKs
-        may have been lost, or the last packets. Resend the newest outstanding chunk, once,
-        outside cwnd: whatever the peer answers (a SACK for a duplicate, or one showing the
-        real hole) avoids waiting a whole RTO, and the window is not collapsed."""
-        self.tlp_at = None
-        if self._tlp_out or self._rtx:
-            return
-        marks = self._marks
-        for tsn in reversed(self._sent):
-            mark = marks.get(tsn)
-            if mark is not None and (mark.acked or mark.abandoned or mark.rtx):
-                continue
-            if mark is None:
-                mark = marks[tsn] = _Mark()
-            entry = self._sent[tsn]
-            mark.rtx = True
-            self.flight -= 16 + len(entry[_PAYLOAD])
-            self._rtx[tsn] = entry
-            self._rtx_order = None
-            self._fast_rtx_budget = True
-            self._tlp_out = True
-            if tsn == self._rtt_tsn:
-                self._rtt_tsn = None
-            self.stats.tail_loss_probes += 1
-            return
-
-    def _on_gaps(self, cum: int, gaps: list[int]) -> int:
-        """Gap blocks: acknowledge what is new, then count miss indications in the holes.
-
-        A SACK repeats every block of the previous one, usually grown by a TSN or two; walking
-        each block TSN by TSN would cost the whole window per SACK during loss recovery. Only
-        the parts not covered by ``_gap_seen`` (the blocks already processed, absolute TSNs)
-        are walked, and misses are counted only in the holes between blocks (§7.2.4)."""
-        blocks: list[tuple[int, int]] = []
-        for i in range(0, len(gaps) - 1, 2):
-            start = gaps[i]
-            end = gaps[i + 1]
-            if start and start <= end:
-                blocks.append((cum + start, cum + end))
-        if not blocks:
-            return 0
-        blocks.sort()
-        sent = self._sent
-        marks = self._marks
-        acked_bytes = 0
-        htna = 0
-        seen = [r for r in self._gap_seen if r[1] > cum]
-        for first, last in blocks:
-            for lo, hi in _uncovered(first, last, seen):
-                for tsn in range(lo, hi + 1):
-                    entry = sent.get(tsn)
-                    if entry is None:
-                        break
-                    mark = marks.get(tsn)
-                    if mark is None:
-                        mark = marks[tsn] = _Mark()
-                    elif mark.acked:
-                        continue
-                    mark.acked = True
-                    htna = tsn
-                    if entry[_SENT_AT] > self._newest_acked_sent_at:
-                        self._newest_acked_sent_at = entry[_SENT_AT]
-                    if not mark.abandoned:
-                        size = 16 + len(entry[_PAYLOAD])
-                        if mark.rtx:
-                            mark.rtx = False
-                            del self._rtx[tsn]
-                        else:
-                            self.flight -= size
-                        self.outstanding -= size - 16
-                        acked_bytes += size
-        self._gap_seen = _merge(seen, blocks)
-        if htna > cum:
-            self._count_misses(cum, htna, blocks)
-        return acked_bytes
-
-    def _count_misses(self, cum: int, htna: int, blocks: list[tuple[int, int]]) -> None:
-        """One miss indication for each TSN missing below the HTNA (§7.2.4); at the third, mark
-        it for fast retransmit. TSNs past that point (marked, acked or abandoned) are kept as
-        ranges in ``_miss_settled`` and skipped, so a burst of losses costs each SACK only the
-        TSNs still counting, not the whole hole."""
-        sent = self._sent
-        marks = self._marks
-        marked = False
-        settled = [r for r in self._miss_settled if r[1] > cum]
-        newly: list[tuple[int, int]] = []
-        hole_start = cum + 1
-        for first, last in (*blocks, (htna, htna)):
-            for lo, hi in _uncovered(hole_start, min(first, htna) - 1, settled):
-                for tsn in range(lo, hi + 1):
-                    entry = sent.get(tsn)
-                    mark = marks.get(tsn)
-                    if entry is None:
-                        continue
-                    if mark is None:
-                        mark = marks[tsn] = _Mark()
-                    elif mark.acked or mark.abandoned or mark.rtx or mark.fast_done:
-                        newly.append((tsn, tsn))
-                        continue
-                    mark.misses += 1
-                    if mark.misses >= 3:
-                        mark.fast_done = True
-                        mark.rtx = True
-                        self.flight -= 16 + len(entry[_PAYLOAD])
-                        self._rtx[tsn] = entry
-                        self._rtx_order = None
-                        marked = True
-                        newly.append((tsn, tsn))
-                        if tsn == self._rtt_tsn:
-                            self._rtt_tsn = None
-            if first >= htna:
-                break
-            hole_start = max(hole_start, last + 1)
-        self._miss_settled = _merge(settled, newly) if newly else settled
-        if marked:
-            self.stats.fast_retransmits += 1
-            self.cc.on_fast_retransmit(self.next_tsn - 1)
-            self._fast_rtx_budget = True
-
-    # --- T3-rtx (RFC 9260 §6.3.3) -------------------------------------------------------------
-
-    def on_t3(self, now: float) -> bool:
-        """The retransmission timer expired; True when it counts as a failed attempt (something
-        had to be retransmitted), False when nothing (or only a FORWARD TSN) was outstanding."""
-        self.t3_at = None
-        sent = self._sent
-        if not sent:
-            return False
-        marks = self._marks
-        first = marks.get(self.cum_ack + 1)
-        if first is not None and first.acked and not first.abandoned:
-            # The peer dropped data it had gap-acknowledged (renege, §6.2): trust only the
-            # cumulative ack from now on.
-            for tsn, mark in marks.items():
-                if mark.acked and not mark.abandoned:
-                    mark.acked = False
-                    size = 16 + len(sent[tsn][_PAYLOAD])
-                    self.outstanding += size - 16
-                    self.flight += size
-        lost = []
-        for tsn in sent:
-            known = marks.get(tsn)
-            if known is None or not (known.acked or known.abandoned or known.rtx):
-                lost.append(tsn)
-        if not lost and not self._rtx:
-            # Only abandoned chunks wait for the peer's ack: resend the FORWARD TSN, no penalty.
-            self.forward_tsn_pending = self.apap > self.cum_ack
-            self.t3_at = now + self.rto.rto
-            return False
-        self.stats.t3_expirations += 1
-        self.rto.back_off()
-        self.cc.on_timeout()
-        self._miss_settled = []  # retransmitted chunks may be counted missing again
-        self.tlp_at = None
-        self._tlp_out = False
-        for tsn in lost:
-            lost_mark = marks.get(tsn)
-            if lost_mark is None:
-                lost_mark = marks[tsn] = _Mark()
-            lost_mark.rtx = True
-            entry = sent[tsn]
-            self.flight -= 16 + len(entry[_PAYLOAD])
-            self._rtx[tsn] = entry
-        self._rtx_order = None
-        self._rtt_tsn = None
-        for tsn, entry in list(self._rtx.items()):
-            msg = entry[_MSG]
-            if msg.tsns is not None and self._should_abandon(msg, marks[tsn].nsent, now):
-                self._abandon(msg)
-        if self.apap > self.cum_ack:
-            self.forward_tsn_pending = True
-        self.t3_at = now + self.rto.rto
-        return True
-
     # --- PR-SCTP (RFC 3758) -------------------------------------------------------------------
 
     @staticmethod
@@ -800,11 +471,11 @@ class Outbound:
                 continue  # already cumulatively acknowledged
             mark = marks.get(tsn)
             if mark is None:
-                mark = marks[tsn] = _Mark()
+                mark = marks[tsn] = Mark()
             elif mark.abandoned or mark.acked:
                 continue
             mark.abandoned = True
-            size = 16 + len(entry[_PAYLOAD])
+            size = 16 + len(entry[PAYLOAD])
             if mark.rtx:
                 mark.rtx = False
                 self._rtx.pop(tsn, None)
@@ -847,7 +518,7 @@ class Outbound:
             mark = marks.get(tsn)
             if entry is None or mark is None or not mark.abandoned:
                 continue
-            if not entry[_FLAGS] & FLAG_UNORDERED:
-                last_ssn[entry[_MSG].sid] = entry[_SSN]
+            if not entry[FLAGS] & FLAG_UNORDERED:
+                last_ssn[entry[MSG].sid] = entry[SSN]
         self.stats.forward_tsns_sent += 1
         return encode_forward_tsn(self.apap & M32, sorted(last_ssn.items()))

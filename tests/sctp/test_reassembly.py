@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sctp.events import MessageReceived
-from sctp.outbound import _merge, _uncovered
 from sctp.reassembly import DUPLICATE, NEW, Reassembly
+from sctp.sent import merge, uncovered
 from sctp.stats import AssociationStats
 
 START = 0xFFFFFFF0  # close to the 32-bit wrap on purpose
@@ -59,12 +59,12 @@ def test_gap_blocks_and_duplicates_match_a_naive_model(arrivals: list[int]) -> N
     st.integers(0, 20),
 )
 def test_range_helpers(covered_raw: list[tuple[int, int]], first: int, length: int) -> None:
-    covered = _merge([], [(a, a + n) for a, n in covered_raw])
+    covered = merge([], [(a, a + n) for a, n in covered_raw])
     assert covered == sorted(covered)
     points = {t for a, b in covered for t in range(a, b + 1)}
     assert points == {t for a, n in covered_raw for t in range(a, a + n + 1)}
     last = first + length
-    parts = _uncovered(first, last, covered)
+    parts = uncovered(first, last, covered)
     assert {t for a, b in parts for t in range(a, b + 1)} == {
         t for t in range(first, last + 1) if t not in points
     }
