@@ -125,15 +125,21 @@ async def main() -> None:
             if args.scenario == "dc-bulk":
                 setup_bulk_receiver(channel, args.bytes, finish)
             else:
-                channel.on("message", channel.send)
+                echoed = [0]
+
+                def echo(message: bytes | str) -> None:
+                    channel.send(message)
+                    echoed[0] += 1
+                    if echoed[0] == len(echo_messages()):
+                        finish(ok=True, echoed=echoed[0])
+
+                channel.on("message", echo)
 
         offer = await wait_for("offer")
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
         await pc.setLocalDescription(await pc.createAnswer())
         assert pc.localDescription is not None
         emit({"type": "answer", "sdp": pc.localDescription.sdp})
-        if args.scenario == "dc-echo":
-            asyncio.get_running_loop().call_later(25, lambda: finish(ok=True, echoed=True))
 
     result = await asyncio.wait_for(done, 900)
     emit({"type": "result", **result})

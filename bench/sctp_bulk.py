@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -218,6 +219,7 @@ def connect_udp(end: Any, port: int) -> None:
 # --------------------------------------------------------------------------- our stack
 
 
+@functools.cache
 def our_channel_classes() -> tuple[type, type]:
     from sctp import DataChannel
 
@@ -482,6 +484,8 @@ async def child(args: argparse.Namespace) -> None:
         result = await aiortc_child(end, sender, args.bytes)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result["cpu_total_s"] = usage.ru_utime + usage.ru_stime
+    if TIMERS:
+        result["timers"] = TIMERS
     print(json.dumps(result), flush=True)
 
 
@@ -489,7 +493,6 @@ async def ours_child(end: Any, sender: bool, total: int) -> dict[str, Any]:
     from dtls.certificate import RTCCertificate
     from dtls.role import DtlsRole
     from dtls.transport import DtlsTransport
-
     from sctp import SctpSettings, SctpTransport
 
     loop = asyncio.get_running_loop()
@@ -517,8 +520,10 @@ async def ours_child(end: Any, sender: bool, total: int) -> dict[str, Any]:
         await asyncio.wait_for(channel.opened.wait(), 20)
         usage0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
+        _profile(True)
         await pump_w3c(channel, total)
         got = await asyncio.wait_for(channel.done, 600)
+        _profile(False)
         seconds = time.perf_counter() - t0
         usage1 = resource.getrusage(resource.RUSAGE_SELF)
         assert got == total
@@ -536,8 +541,10 @@ async def ours_child(end: Any, sender: bool, total: int) -> dict[str, Any]:
         received: list[Any] = []
         transport.on_datachannel = received.append
         usage0 = resource.getrusage(resource.RUSAGE_SELF)
+        _profile(True)
         while not received or received[0].bytes < total:
             await asyncio.sleep(0.05)
+        _profile(False)
         usage1 = resource.getrusage(resource.RUSAGE_SELF)
         assert received[0].order_ok
         result = {}
@@ -626,7 +633,12 @@ async def aiortc_child(end: Any, sender: bool, total: int) -> dict[str, Any]:
 
 
 def two_processes(
-    stack: str, loop_name: str, total: int, netem: str | None, reader: str = "protocol"
+    stack: str,
+    loop_name: str,
+    total: int,
+    netem: str | None,
+    reader: str = "protocol",
+    profile_dir: str | None = None,
 ) -> dict[str, Any]:
     """Run sender and receiver as two processes over loopback UDP; returns both reports."""
     base = [
@@ -644,6 +656,8 @@ def two_processes(
     ]
     if netem:
         base += ["--netem", netem]
+    if profile_dir:
+        base += ["--profile", profile_dir]
     procs = {
         role: subprocess.Popen(
             [*base, "--role", role], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -670,6 +684,88 @@ def two_processes(
     return {"sender": report_sender, "receiver": report_receiver}
 
 
+# --------------------------------------------------------------------------- CPU profile
+
+TIMERS: dict[str, list[float]] = {}
+"""``--profile``: seconds and calls per instrumented entry point, during the transfer only."""
+_TIMING = [False]
+
+
+def _profile(on: bool) -> None:
+    _TIMING[0] = on
+
+
+def _instrument(cls: Any, name: str, label: str) -> None:
+    """Wrap ``cls.name`` to add its wall time to ``TIMERS[label]`` (sync methods only)."""
+    original = getattr(cls, name)
+    slot = TIMERS.setdefault(label, [0.0, 0.0])
+    clock = time.thread_time  # CPU time: a process preempted by another is not charged
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        if not _TIMING[0]:
+            return original(*args, **kwargs)
+        t0 = clock()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            slot[0] += clock() - t0
+            slot[1] += 1
+
+    setattr(cls, name, timed)
+
+
+def _instrument_all() -> None:
+    from dtls.transport import DtlsTransport
+    from sctp import SctpTransport
+
+    sender_cls, receiver_cls = our_channel_classes()
+    _instrument(DtlsTransport, "_on_datagram", "dtls_in")  # DTLS open + everything above
+    _instrument(SctpTransport, "_datagram", "sctp_in")  # SCTP receive + events + app
+    _instrument(SctpTransport, "_deferred_flush", "sctp_out")  # packets built + DTLS + send
+    _instrument(SctpTransport, "_on_timer", "sctp_timer")
+    _instrument(DtlsTransport, "send", "dtls_out")  # DTLS seal + socket send
+    _instrument(UdpEnd, "send", "udp_send")
+    _instrument(BatchUdpEnd, "send", "udp_send")
+    _instrument(receiver_cls, "_event", "app")
+    _instrument(sender_cls, "_event", "app")
+    _instrument(sender_cls, "send", "app_send")  # the app's send() calls (queueing)
+
+
+def breakdown(timers: dict[str, list[float]], cpu_s: float, packets: float) -> dict[str, float]:
+    """Microseconds per data packet in each layer, from nested CPU-time timers."""
+
+    def t(label: str) -> float:
+        return timers.get(label, [0.0, 0.0])[0]
+
+    layers = {
+        "DTLS decrypt (record open)": t("dtls_in") - t("sctp_in"),
+        "SCTP receive (parse, SACK, reassembly)": t("sctp_in") - t("app"),
+        "SCTP send (bundle, packets, timers)": t("sctp_out") + t("sctp_timer") - t("dtls_out"),
+        "DTLS encrypt (record seal)": t("dtls_out") - t("udp_send"),
+        "socket send (sendto)": t("udp_send"),
+        "application (pump, message events)": t("app") + t("app_send"),
+    }
+    layers["event loop, socket receive, rest"] = cpu_s - sum(layers.values())
+    return {name: seconds / packets * 1e6 for name, seconds in layers.items()}
+
+
+def profile(args: argparse.Namespace) -> None:
+    """Where the CPU goes per data packet, ours, from timers around each layer's entry point."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        run = two_processes("ours", args.loop, args.bytes, None, args.reader, profile_dir=directory)
+        packets = args.bytes / 1135  # SCTP payload per 1,163-byte DTLS record
+        print(f"# ours, {args.loop}, {args.reader} reader, {args.bytes / 1048576:.0f} MiB")
+        for role in ("sender", "receiver"):
+            report = run[role]
+            cpu_us = report["cpu_s"] / packets * 1e6
+            print(f"{role}: {cpu_us:.1f} us CPU per data packet")
+            parts = breakdown(report["timers"], report["cpu_s"], packets)
+            for name, micros in sorted(parts.items(), key=lambda kv: -kv[1]):
+                print(f"  {name:<40} {micros:5.1f} us")
+
+
 # --------------------------------------------------------------------------- driver
 
 
@@ -690,7 +786,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("mode", nargs="?", default="all", choices=["all", "inmem", "udp", "_child"])
+    parser.add_argument(
+        "mode", nargs="?", default="all", choices=["all", "inmem", "udp", "profile", "_child"]
+    )
     parser.add_argument("--bytes", type=int, default=64 * 1024 * 1024)
     parser.add_argument("--loop", default="both", choices=["asyncio", "uvloop", "both"])
     parser.add_argument("--stack", default="both", choices=["ours", "aiortc", "both"])
@@ -699,9 +797,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--role", default="sender")
     parser.add_argument("--reader", default="protocol", choices=["protocol", "batch"])
+    parser.add_argument("--profile", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode == "_child":
+        if args.profile:
+            _instrument_all()
         run_loop(args.loop, child(args))
+        return
+    if args.mode == "profile":
+        profile(args)
         return
     loops = ["asyncio", "uvloop"] if args.loop == "both" else [args.loop]
     stacks = ["ours", "aiortc"] if args.stack == "both" else [args.stack]

@@ -284,3 +284,39 @@ async def test_one_timer_handle_for_many_packets() -> None:
     assert packets > 2500
     assert armed <= 50, (armed, packets)  # a few per second of transfer, not one per packet
     await a.close()
+
+
+class SmallRecords:
+    """A lower transport that, like DTLS, says how much one datagram may carry."""
+
+    max_application_data = 600
+
+    def __init__(self, end: AsyncDatagramEnd) -> None:
+        self.end = end
+        self.largest = 0
+
+    def send(self, data: bytes) -> None:
+        assert len(data) <= self.max_application_data
+        self.largest = max(self.largest, len(data))
+        self.end.send(data)
+
+    def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None:
+        self.end.set_receiver(receiver)
+
+
+async def test_packets_fit_what_the_lower_transport_carries() -> None:
+    end_a, end_b = async_datagram_pair(seed=3, conditions=Conditions(delay=0.0005))
+    lower_a, lower_b = SmallRecords(end_a), SmallRecords(end_b)
+    a = SctpTransport(lower_a, dtls_client=True)
+    b = SctpTransport(lower_b, dtls_client=False)
+    announced: asyncio.Queue[DataChannel] = asyncio.Queue()
+    b.on_datachannel = announced.put_nowait
+    a.start()
+    b.start()
+    channel = a.create_data_channel("small")
+    await channel.wait_open()
+    channel.send(b"z" * 20_000)
+    remote = await asyncio.wait_for(announced.get(), 5)
+    assert await asyncio.wait_for(remote.recv(), 5) == b"z" * 20_000
+    assert lower_a.largest == 600 and a.association.settings.mtu == 600
+    await a.close()
