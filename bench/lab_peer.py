@@ -143,6 +143,10 @@ async def main() -> None:
 
     result = await asyncio.wait_for(done, 900)
     emit({"type": "result", **result})
+    sctp = pc.sctp
+    if sctp is not None:
+        stats = sctp.core.stats.as_dict()
+        log("sctp stats", json.dumps({k: v for k, v in stats.items() if v}))
     # Linger so a last "done:" or echo leaves, until the harness closes stdin (max 5 s).
     try:
         while await asyncio.wait_for(inbox.get(), 5) is not None:
