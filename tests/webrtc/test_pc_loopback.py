@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests.webrtc.peers import loopback_pc, negotiate, trickle, wait_state
-from webrtc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from webrtc import RTCDataChannel, RTCIceCandidate, RTCPeerConnection, RTCSessionDescription
 
 
 async def echo_on(pc: RTCPeerConnection) -> asyncio.Queue[RTCDataChannel]:
@@ -174,3 +174,58 @@ async def test_perfect_negotiation_glare_ends_connected() -> None:
             task.cancel()
         for pc in peers:
             await pc.close()
+
+
+def ice_ufrag(description: RTCSessionDescription | None) -> str | None:
+    assert description is not None
+    return description.sdp.split("a=ice-ufrag:")[1].split("\r\n")[0]
+
+
+async def test_restart_candidates_surface_with_their_local_description() -> None:
+    """An ICE restart gathers at once (at createOffer, or at the remote restart offer), but each
+    candidate must surface only with the local description of its generation. Found in the lab:
+    the answerer trickled its new candidates ahead of its answer, and the offerer refused them
+    ("usernameFragment matches no ICE generation")."""
+    a, b = loopback_pc(), loopback_pc()
+    seen: list[tuple[str, str | None, str | None]] = []
+
+    def watch(name: str, pc: RTCPeerConnection) -> None:
+        def on_candidate(candidate: RTCIceCandidate | None) -> None:
+            if candidate is not None:
+                seen.append((name, candidate.usernameFragment, ice_ufrag(pc.localDescription)))
+
+        pc.on("icecandidate", on_candidate)
+
+    try:
+        watch("a", a)
+        watch("b", b)
+        await echo_on(b)
+        channel = a.createDataChannel("chat")
+        await negotiate(a, b)  # the descriptions carry the host candidates
+        assert await exchange(channel, ["before"]) == ["before"]
+        old_b = ice_ufrag(b.localDescription)
+
+        a.restartIce()
+        await a.setLocalDescription(await a.createOffer())
+        gathered = asyncio.Event()
+
+        @b.on("icegatheringstatechange")
+        def on_gathering() -> None:
+            if b.iceGatheringState == "complete":
+                gathered.set()
+
+        await b.setRemoteDescription(a.localDescription)  # type: ignore[arg-type]
+        await asyncio.wait_for(gathered.wait(), 5)  # b's new generation is gathered...
+        await asyncio.sleep(0.05)
+        assert all(ufrag == old_b for name, ufrag, _ in seen if name == "b")  # ...but held back
+        await b.setLocalDescription(await b.createAnswer())
+        new_b = ice_ufrag(b.localDescription)
+        assert new_b != old_b
+        await a.setRemoteDescription(b.localDescription)  # type: ignore[arg-type]
+        assert await exchange(channel, ["after"]) == ["after"]
+        await asyncio.sleep(0.05)
+        assert ("b", new_b, new_b) in seen  # surfaced once the answer was set
+        assert all(ufrag == local for _, ufrag, local in seen), seen
+    finally:
+        await a.close()
+        await b.close()
