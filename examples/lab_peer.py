@@ -320,7 +320,28 @@ class LabPeer:
                 result[key] = self.marks[key]
         if self.trickle:
             result["trickle"] = self.trickle_stats
+        if not result.get("ok"):
+            result["diagnostics"] = await self.diagnostics()
         return result
+
+    async def diagnostics(self) -> dict[str, Any]:
+        """What getStats() says about the transport, the candidates and the pairs (on failure)."""
+        try:
+            report = await self.pc.getStats()
+        except Exception as exc:
+            return {"error": f"getStats: {type(exc).__name__}: {exc}"}
+        out: dict[str, Any] = {"states": self.pc.connectionState, "pairs": [], "candidates": {}}
+        for stats in report.values():
+            fields = {k: v for k, v in vars(stats).items() if k not in ("timestamp", "type", "id")}
+            if stats.type == "transport":
+                out["transport"] = fields
+            elif stats.type == "candidate-pair":
+                out["pairs"].append({"id": stats.id, **fields})
+            elif stats.type in ("local-candidate", "remote-candidate"):
+                out["candidates"][stats.id] = {
+                    k: fields.get(k) for k in ("address", "port", "candidateType", "protocol")
+                }
+        return out
 
     async def close(self) -> None:
         self.on_close = lambda state: None
