@@ -25,6 +25,7 @@ import json
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ OURS = f"cmd:{PYTHON} -u {ROOT / 'examples' / 'lab_peer.py'}"
 OURS_UV = OURS + " --uvloop"
 AIORTC_UV = f"cmd:{PYTHON} -u {ROOT / 'bench' / 'on_uvloop.py'} {LAB / 'peers' / 'aiortc_peer.py'}"
 NETEM = "delay 20ms loss 1%"
+LOCK_WAIT = 600.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,16 @@ def run_case(case: Case, size: int, timeout: float) -> dict[str, Any]:
     cmd += ["--scenario", "dc-bulk", "--bytes", str(size), "--timeout", str(timeout)]
     if case.netem:
         cmd += ["--netem", NETEM]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 60, check=False)
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:  # one harness run at a time on the machine: wait while another holds it
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout + 60, check=False
+        )
+        if proc.returncode != 2 or "run.lock" not in proc.stderr:
+            break
+        if time.monotonic() > deadline:
+            return {"ok": False, "error": "the lab stayed busy (run.lock) for 10 minutes"}
+        time.sleep(1.0)
     lines = proc.stdout.strip().splitlines()
     if not lines:
         return {"ok": False, "error": f"no summary (exit {proc.returncode}): {proc.stderr[-300:]}"}
