@@ -81,8 +81,12 @@ class LabPeer:
         """Called once, after the first remote offer is applied (answerer)."""
         self.answer_waiter: asyncio.Future[None] | None = None
         """Set by an offerer that waits for its (re)offer's answer to be applied."""
-        self.trickle_stats: dict[str, Any] = {"local": 0, "remote": 0, "remote_end": 0}
-        self.trickle_stats["add_errors"] = 0
+        self.trickle_stats: dict[str, Any] = {
+            "local": 0,
+            "remote": 0,
+            "remote_end": 0,
+            "add_errors": 0,
+        }
         self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._description_sent = False
@@ -93,6 +97,8 @@ class LabPeer:
         self.pc.on("connectionstatechange", self._on_connection_state)
 
     # --- output -----------------------------------------------------------------------------
+
+    log = staticmethod(log)
 
     @staticmethod
     def emit(message: dict[str, Any]) -> None:
@@ -320,7 +326,7 @@ class LabPeer:
                 result[key] = self.marks[key]
         if self.trickle:
             result["trickle"] = self.trickle_stats
-        if not result.get("ok"):
+        if not result.get("ok") and self.pc.remoteDescription is not None:
             result["diagnostics"] = await self.diagnostics()
         return result
 

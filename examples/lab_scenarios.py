@@ -12,7 +12,6 @@ import asyncio
 import json
 import math
 import re
-import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -174,7 +173,7 @@ class _Restart:
             await self._restart(sent_at)
         except Exception as exc:
             self.error = f"{type(exc).__name__}: {exc}"
-            print("restart:", self.error, file=sys.stderr, flush=True)
+            self.peer.log("restart:", self.error)
 
     async def _restart(self, sent_at: int) -> None:
         pc = self.peer.pc
