@@ -215,6 +215,24 @@ class IceAgent:
         self._schedule_tick(now)
         self._update_state(now)
 
+    def set_role(self, *, controlling: bool) -> None:
+        """Take the role before :meth:`start`, so that early checks are answered in it.
+
+        The offerer is the controlling agent from the moment its offer is out (RFC 8445
+        §6.1.1), and the answerer's checks can reach it before the answer does. Answered in
+        the wrong role, they start a role conflict that the tie-breakers settle in favour of
+        either side, and :meth:`start` then forces the role back: both agents end up
+        controlling. Against an agent that nominates aggressively (aioice) the nomination
+        it sent meanwhile is lost and ICE fails (seen in the lab with aiortc answering).
+        """
+        self._check_open()
+        if self.settings.lite and controlling:
+            raise IceConfigError("an ICE-lite agent is always controlled")
+        if not self.settings.lite:
+            self._set_role(
+                IceRole.CONTROLLING if controlling else IceRole.CONTROLLED, announce=False
+            )
+
     def add_remote_candidate(self, candidate: sdp.Candidate | None, *, now: float) -> None:
         """A trickled remote candidate, or ``None`` for end-of-candidates (RFC 8838 §13)."""
         self._check_open()

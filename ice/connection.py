@@ -225,6 +225,11 @@ class IceConnection:
         )
         self._flush()
 
+    def set_role(self, *, controlling: bool) -> None:
+        """The role to answer checks in before :meth:`start` (see :meth:`IceAgent.set_role`)."""
+        self._check_open()
+        self._agent.set_role(controlling=controlling)
+
     async def dial(
         self, remote_ufrag: str, remote_pwd: str, *, remote_lite: bool = False
     ) -> IceConnection:

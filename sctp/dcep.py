@@ -101,8 +101,6 @@ def decode_open(data: bytes) -> ChannelParameters:
     mtype, kind, priority, reliability, label_len, protocol_len = _OPEN.unpack_from(data, 0)
     if mtype != MSG_OPEN:
         raise SctpParseError(f"not a DATA_CHANNEL_OPEN (type {mtype})", 0)
-    if _OPEN.size + label_len + protocol_len != len(data):
-        raise SctpParseError("label and protocol lengths do not match the message", _OPEN.size)
     base = kind & ~CHANNEL_UNORDERED
     if base not in (
         CHANNEL_RELIABLE,
@@ -110,11 +108,7 @@ def decode_open(data: bytes) -> ChannelParameters:
         CHANNEL_PARTIAL_RELIABLE_TIMED,
     ):
         raise SctpParseError(f"unknown channel type {kind:#x}", 1)
-    try:
-        label = data[_OPEN.size : _OPEN.size + label_len].decode()
-        protocol = data[_OPEN.size + label_len :].decode()
-    except UnicodeDecodeError as exc:
-        raise SctpParseError("label or protocol is not UTF-8", _OPEN.size) from exc
+    label, protocol = _label_and_protocol(bytes(data[_OPEN.size :]), label_len, protocol_len)
     return ChannelParameters(
         label=label,
         protocol=protocol,
@@ -123,6 +117,29 @@ def decode_open(data: bytes) -> ChannelParameters:
         max_packet_lifetime=reliability if base == CHANNEL_PARTIAL_RELIABLE_TIMED else None,
         priority=priority,
     )
+
+
+def _label_and_protocol(tail: bytes, label_len: int, protocol_len: int) -> tuple[str, str]:
+    """Split what follows the fixed header into label and protocol (RFC 8832 §5.1: lengths in
+    bytes of UTF-8).
+
+    aiortc (through 1.x) writes the lengths in *characters*, so a non-ASCII label or protocol
+    from it never adds up. When the byte reading fails but the character reading fits the
+    message exactly, take that: the peer meant it, and the channel opens instead of hanging in
+    "connecting" on its side.
+    """
+    if label_len + protocol_len == len(tail):
+        try:
+            return tail[:label_len].decode(), tail[label_len:].decode()
+        except UnicodeDecodeError as exc:
+            raise SctpParseError("label or protocol is not UTF-8", _OPEN.size) from exc
+    try:
+        text = tail.decode()
+    except UnicodeDecodeError as exc:
+        raise SctpParseError("label or protocol is not UTF-8", _OPEN.size) from exc
+    if label_len + protocol_len != len(text):
+        raise SctpParseError("label and protocol lengths do not match the message", _OPEN.size)
+    return text[:label_len], text[label_len:]
 
 
 def encode_message(data: bytes | str) -> tuple[int, bytes]:

@@ -174,6 +174,8 @@ class TransportStack:
             # The first offerer controls (RFC 8445 §6.1.1); ICE-lite never does (§6.1.3.1).
             offerer = self._remote_ice is None
             self._controlling = offerer and not self._settings.ice.lite
+            # From now on: the answerer's checks may arrive before its answer does.
+            self.ice.connection.set_role(controlling=self._controlling)
 
     def on_remote_description(
         self, remote: RemoteDescription, applied: Applied, description_type: str

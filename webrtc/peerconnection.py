@@ -105,13 +105,14 @@ class RTCPeerConnection(EventEmitter):
         self._current_remote: RTCSessionDescription | None = None
         self._pending_remote: RTCSessionDescription | None = None
         self._local_model: sdp.SessionDescription | None = None
+        self._held_candidates: list[sdp.Candidate | None] = []
+        """Gathered for credentials no local description carries yet (see _local_candidate)."""
         self._last_offer: str | None = None
         self._last_answer: str | None = None
         self._negotiation_needed = False
         self._negotiation_event_pending = False
         self._data_channels_opened = 0
         self._data_channels_closed = 0
-        self._held_candidates: list[sdp.Candidate | None] = []
         if self._configuration.iceCandidatePoolSize > 0:
             self._prefetch_candidates()
 
@@ -453,10 +454,10 @@ class RTCPeerConnection(EventEmitter):
         else:
             self._pending_local = description
         self._local_model = model
+        self._transports.on_local_description(model)
         held, self._held_candidates = self._held_candidates, []
         for candidate in held:
             self._local_candidate(candidate)
-        self._transports.on_local_description(model)
         if description.type in ("answer", "pranswer"):
             self._transports.connect(self._negotiation)
         self._set_signaling_state(new_state)
@@ -628,29 +629,40 @@ class RTCPeerConnection(EventEmitter):
             self.emit("connectionstatechange")
 
     def _local_candidate(self, candidate: sdp.Candidate | None) -> None:
-        """A local candidate was gathered (None: gathering ended); trickle it out."""
+        """A local candidate was gathered (None: gathering ended); trickle it out.
+
+        A candidate surfaces with the local description of its ICE generation (webrtc-pc
+        §4.4.1.4 "surface the candidate"; JSEP §3.5.1: gathering follows setLocalDescription).
+        An ICE restart draws new credentials and gathers at once, at createOffer or at a
+        remote restart offer: its candidates wait here until a local description carrying
+        those credentials is set, so none reaches the peer ahead of the description (whose
+        ufrag it would not match) or lands in the previous generation's description.
+        """
         model = self._local_model
-        if model is None:
-            # Gathered ahead of any description (iceCandidatePoolSize): surfaced once there
-            # is one, as webrtc-pc §4.4.1.3 says.
+        tag = self._bundle_tag(model)
+        ufrag = (
+            candidate.ufrag
+            if candidate is not None and candidate.ufrag
+            else self._transports.local_credentials[0]
+        )
+        if model is None or tag is None or model.media[tag].ice_ufrag != ufrag:
             self._held_candidates.append(candidate)
             return
-        tag = self._bundle_tag(model)
-        if model is not None and tag is not None:
-            media = model.media[tag]
-            if candidate is None:
-                if not media.end_of_candidates:
-                    media.attributes.append(sdp.Attribute("end-of-candidates"))
-            elif candidate not in media.candidates:
+        media = model.media[tag]
+        event = None
+        if candidate is None:
+            if not media.end_of_candidates:
+                media.attributes.append(sdp.Attribute("end-of-candidates"))
+        else:
+            if candidate not in media.candidates:
                 position = next(
                     (i for i, a in enumerate(media.attributes) if isinstance(a, sdp.IceUfrag)),
                     len(media.attributes),
                 )
                 media.attributes.insert(position, candidate)
-        event = None
-        if candidate is not None:
-            mid = model.media[tag].mid if model is not None and tag is not None else None
-            event = RTCIceCandidate.from_sdp_candidate(candidate, sdpMid=mid, sdpMLineIndex=tag)
+            event = RTCIceCandidate.from_sdp_candidate(
+                candidate, sdpMid=media.mid, sdpMLineIndex=tag
+            )
         # Fired from the loop, not from inside setLocalDescription: the application sends its
         # description before the candidates that follow it (webrtc-pc §5.6.1 "surface").
         asyncio.get_running_loop().call_soon(self._emit_candidate, event)

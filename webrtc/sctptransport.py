@@ -126,7 +126,10 @@ class RTCSctpTransport(EventEmitter):
             self._core.start()
 
     async def _close(self) -> None:
-        await self._core.close()
+        """Tear the association down with an ABORT, as webrtc-pc's "close the connection" says
+        (and browsers do): waiting for a graceful SHUTDOWN would hold ``close()`` for seconds
+        when the peer has already gone."""
+        self._core.abort("RTCPeerConnection closed")
         await self.cancel_handlers()
         for channel in self._all_channels():
             await channel.cancel_handlers()

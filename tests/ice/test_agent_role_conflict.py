@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ice import IceRole, RoleChanged
+from ice import IceConfigError, IceRole, IceSettings, RoleChanged
 from tests.ice.simagent import connected, make_peers
 
 
@@ -25,3 +25,35 @@ def test_conflict_resolves_and_connects(both_controlling: bool, seed: int) -> No
     sel_a, sel_b = a.selected_pair, b.selected_pair
     assert sel_a is not None and sel_b is not None
     assert sel_a.remote_address == sel_b.local_address
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_offerer_answers_early_checks_in_its_own_role(seed: int) -> None:
+    """The answerer checks as soon as it has the offer, so its checks reach the offerer before
+    the answer does. The offerer takes its role when its offer goes out (``set_role``) and
+    answers them without a role conflict, whatever the tie-breakers. Found in the lab: the
+    offerer answered as controlled, the conflict made aiortc controlling, ``start`` made us
+    controlling again, and aiortc's aggressive nomination was lost (ICE failed)."""
+    p = make_peers(seed=seed)
+    a, b = p.a.agent, p.b.agent
+    now = p.sim.now
+    a.gather(p.a.bases, now=now)
+    b.gather(p.b.bases, now=now)
+    a.set_role(controlling=True)  # the offer is out
+    p.sim.flush()
+    b.start(a.local_ufrag, a.local_pwd, controlling=False, now=now)
+    p.sim.run_for(0.5)  # b's checks reach a, which has no answer yet
+    assert b.get_stats().pairs[0].state == "succeeded"
+    a.start(b.local_ufrag, b.local_pwd, controlling=True, now=p.sim.now)
+    assert p.sim.run_until(connected(p.a, p.b), timeout=5.0)
+    assert (a.role, b.role) == (IceRole.CONTROLLING, IceRole.CONTROLLED)
+    assert a.stats.role_conflicts == b.stats.role_conflicts == 0
+    assert not any(isinstance(e, RoleChanged) for e in p.a.events + p.b.events)
+
+
+def test_a_lite_agent_cannot_take_control() -> None:
+    p = make_peers(settings_a=IceSettings(lite=True))
+    p.a.agent.set_role(controlling=False)
+    with pytest.raises(IceConfigError):
+        p.a.agent.set_role(controlling=True)
+    assert p.a.agent.role is IceRole.CONTROLLED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 
 import google_crc32c
@@ -109,6 +110,18 @@ def test_error_causes_are_described() -> None:
 )
 def test_dcep_open_round_trip_every_channel_type(params: dcep.ChannelParameters) -> None:
     assert dcep.decode_open(dcep.encode_open(params)) == params
+
+
+def test_dcep_open_with_lengths_in_characters_as_aiortc_writes_them() -> None:
+    """aiortc counts the label and protocol in characters, not UTF-8 bytes (found in the lab:
+    its channel "ünïcødé✓" never opened against us). Unambiguous, so it is accepted."""
+    label, protocol = "ünïcødé✓", "chat.v1"
+    head = struct.pack("!BBHIHH", 0x03, 0x00, 0, 0, len(label), len(protocol))
+    params = dcep.decode_open(head + label.encode() + protocol.encode())
+    assert (params.label, params.protocol) == (label, protocol)
+    head = struct.pack("!BBHIHH", 0x03, 0x00, 0, 0, len(label) - 1, len(protocol))
+    with pytest.raises(SctpParseError):  # fits neither reading
+        dcep.decode_open(head + label.encode() + protocol.encode())
 
 
 def test_dcep_parameters_are_validated() -> None:
