@@ -479,7 +479,7 @@ async def child(args: argparse.Namespace) -> None:
     connect_udp(end, peer_port)
     sender = args.role == "sender"
     if args.stack == "ours":
-        result = await ours_child(end, sender, args.bytes)
+        result = await ours_child(end, sender, args.bytes, batched=args.reader == "batch")
     else:
         result = await aiortc_child(end, sender, args.bytes)
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -489,7 +489,7 @@ async def child(args: argparse.Namespace) -> None:
     print(json.dumps(result), flush=True)
 
 
-async def ours_child(end: Any, sender: bool, total: int) -> dict[str, Any]:
+async def ours_child(end: Any, sender: bool, total: int, batched: bool) -> dict[str, Any]:
     from dtls.certificate import RTCCertificate
     from dtls.role import DtlsRole
     from dtls.transport import DtlsTransport
@@ -513,6 +513,7 @@ async def ours_child(end: Any, sender: bool, total: int) -> dict[str, Any]:
         dtls_client=sender,
         settings=settings,
         channel_class=sender_cls if sender else receiver_cls,
+        batched_reads=True if batched else None,  # uvloop reads in batches with either reader
     )
     transport.start()
     if sender:

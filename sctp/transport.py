@@ -61,6 +61,11 @@ class SctpTransport:
     ``dtls_client`` is the DTLS role: the client opens even channel ids, the server odd ones
     (RFC 8832 §6). ``settings`` carries the ports and the peer's ``a=max-message-size``.
 
+    ``batched_reads`` says whether the lower transport hands over several datagrams within one
+    loop iteration (a socket read in batches: uvloop does, asyncio's datagram protocol does
+    not). If so, the packets they call for go out once the batch is done: one SACK and one
+    round of DATA per batch. ``None`` (the default) assumes batches on uvloop only.
+
     A PeerConnection makes its SCTP transport before it knows the DTLS role, sometimes before
     the DTLS transport exists (``createDataChannel`` comes first): pass ``None`` for either and
     supply it later with :meth:`set_dtls_role` and :meth:`attach`. Channels created meanwhile
@@ -76,6 +81,7 @@ class SctpTransport:
         settings: SctpSettings | None = None,
         channel_class: ChannelFactory = DataChannel,
         token_bytes: Callable[[int], bytes] = os.urandom,
+        batched_reads: bool | None = None,
     ) -> None:
         self._lower = transport
         self.settings = settings or SctpSettings()
@@ -94,6 +100,9 @@ class SctpTransport:
         self._closed: asyncio.Future[None] | None = None
         self._writers: dict[int, tuple[DataChannel, int]] = {}
         self._flush_scheduled = False
+        self._batched_reads = batched_reads
+        """Whether the lower transport hands over several datagrams within one loop
+        iteration (``None``: find out in :meth:`start`, true on uvloop)."""
         self.close_reason: str | None = None
         """Why the association ended ("shutdown", or the failure)."""
         self.on_datachannel: Callable[[DataChannel], None] | None = None
@@ -179,6 +188,8 @@ class SctpTransport:
         if isinstance(limit, int) and 256 <= limit < self.settings.mtu:
             self._assoc.limit_mtu(limit)  # e.g. 1200-byte DTLS datagrams minus the record
         self._loop = loop = asyncio.get_running_loop()
+        if self._batched_reads is None:
+            self._batched_reads = type(loop).__module__.startswith("uvloop")
         self._connected = loop.create_future()
         self._closed = loop.create_future()
         self._lower.set_receiver(self._datagram)
@@ -320,11 +331,12 @@ class SctpTransport:
     def _datagram(self, data: bytes) -> None:
         """The lower transport's receive callback: one SCTP packet, handled to its events.
 
-        The packets it calls for (SACK, new DATA) go out at the end of this loop iteration: a
-        loop that delivers a batch of datagrams at once (uvloop reads up to 32 per wake-up)
-        then answers the batch with one SACK and one round of DATA, instead of one per
-        datagram. The SACK acknowledges everything received, like TCP's acknowledgement of a
-        GRO batch; with one datagram per iteration (stock asyncio) nothing changes."""
+        With batched reads (uvloop hands over up to 32 datagrams per wake-up within one loop
+        iteration) the packets they call for (SACK, new DATA) go out once the batch is done
+        (``call_soon`` runs after it): one SACK for the batch (up to 8 packets each, see
+        ``sack_coalesce``) and one round of DATA, like TCP's acknowledgement of a GRO batch.
+        Asyncio's datagram protocol delivers one datagram per loop iteration, so there the
+        packets go out at once: deferring would only cost an extra iteration per datagram."""
         loop = self._loop
         assert loop is not None
         assoc = self._assoc
@@ -339,7 +351,9 @@ class SctpTransport:
             return
         if self._core.events:
             self._dispatch_events()
-        if not self._flush_scheduled:
+        if not self._batched_reads:
+            self._after_input()
+        elif not self._flush_scheduled:
             self._flush_scheduled = True
             loop.call_soon(self._deferred_flush)
 

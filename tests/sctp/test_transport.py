@@ -320,3 +320,60 @@ async def test_packets_fit_what_the_lower_transport_carries() -> None:
     assert await asyncio.wait_for(remote.recv(), 5) == b"z" * 20_000
     assert lower_a.largest == 600 and a.association.settings.mtu == 600
     await a.close()
+
+
+class HeldWire:
+    """A lower transport whose datagrams wait until the test hands them over."""
+
+    def __init__(self) -> None:
+        self.outbox: list[bytes] = []
+        self.receiver: Callable[[bytes], None] | None = None
+
+    def send(self, data: bytes) -> None:
+        self.outbox.append(data)
+
+    def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None:
+        self.receiver = receiver
+
+
+def _hand_over(source: HeldWire, target: HeldWire) -> list[int]:
+    """Deliver every waiting datagram in this loop iteration; the target's outbox after each."""
+    datagrams, source.outbox = source.outbox, []
+    after: list[int] = []
+    for data in datagrams:
+        assert target.receiver is not None
+        target.receiver(data)
+        after.append(len(target.outbox))
+    return after
+
+
+@pytest.mark.parametrize("batched", [False, True])
+async def test_batched_reads_answer_a_batch_with_one_sack(batched: bool) -> None:
+    wire_a, wire_b = HeldWire(), HeldWire()
+    a = SctpTransport(wire_a, dtls_client=True, batched_reads=batched)
+    b = SctpTransport(wire_b, dtls_client=False, batched_reads=batched)
+    a.start()
+    b.start()
+    channel = a.create_data_channel("batch")
+    while channel.readyState != "open":
+        _hand_over(wire_a, wire_b)
+        _hand_over(wire_b, wire_a)
+        await asyncio.sleep(0)
+    for _ in range(3):  # settle the DCEP exchange's acknowledgements
+        _hand_over(wire_a, wire_b)
+        _hand_over(wire_b, wire_a)
+        await asyncio.sleep(0)
+    wire_b.outbox.clear()
+    for _ in range(8):
+        channel.send(b"m" * 1000)
+    await asyncio.sleep(0)
+    assert len(wire_a.outbox) == 8
+    during = _hand_over(wire_a, wire_b)
+    await asyncio.sleep(0)
+    if batched:  # nothing while the batch is read, then one SACK for the eight packets
+        assert during == [0] * 8 and len(wire_b.outbox) == 1
+    else:  # a SACK every second packet, sent at once
+        assert during == [0, 1, 1, 2, 2, 3, 3, 4] and len(wire_b.outbox) == 4
+    assert b.stats.messages_received >= 8
+    a.abort()
+    b.abort()
