@@ -150,6 +150,13 @@ class DtlsTransport:
         """The largest payload :meth:`send` accepts (the MTU minus the record overhead)."""
         return self._core.max_application_data
 
+    @property
+    def batched_reads(self) -> bool | None:
+        """Whether records arrive in batches within one loop iteration: the transport below
+        tells (``None`` when it does not say). Records are delivered as they are read."""
+        batched = getattr(self._lower, "batched_reads", None)
+        return batched if isinstance(batched, bool) else None
+
     def set_event_listener(self, listener: Callable[[DtlsEvent], None] | None) -> None:
         """Call ``listener(event)`` for every core event (state changes, failure, close)."""
         self._listener = listener

@@ -48,7 +48,7 @@ from .gather import bind_socket, local_addresses, resolve_servers
 from .settings import IceSettings
 from .states import IceConnectionState, IceGatheringState, IceRole
 from .stats import IceStatsReport
-from .udp import IceDatagramProtocol
+from .udp import UdpEndpoint, open_endpoint
 
 logger = logging.getLogger(__name__)
 _ids = itertools.count(1)
@@ -72,8 +72,7 @@ class IceConnection:
             self.settings, token_bytes=os.urandom, rng=random.Random(os.urandom(16))
         )
         self._log = logging.LoggerAdapter(logger, {"ice": next(_ids)})
-        self._transports: dict[Address, asyncio.DatagramTransport] = {}
-        self._protocols: list[IceDatagramProtocol] = []
+        self._transports: dict[Address, UdpEndpoint] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._receiver: Receiver | None = None
@@ -138,6 +137,13 @@ class IceConnection:
         return self._agent.selected_pair
 
     @property
+    def batched_reads(self) -> bool:
+        """Whether several datagrams may reach the receiver within one loop iteration (the
+        sockets are read in batches, see :mod:`ice.udp`): the layers above may then answer
+        a batch at once."""
+        return any(t.batched for t in self._transports.values())
+
+    @property
     def local_addresses(self) -> list[Address]:
         """The addresses of the bound sockets (the bases of the host candidates)."""
         return list(self._transports)
@@ -182,13 +188,8 @@ class IceConnection:
             except OSError as exc:
                 self._log.warning("cannot bind %s: %s", host, exc)
                 continue
-            base: Address = sock.getsockname()[:2]
-            transport, protocol = await self._loop.create_datagram_endpoint(
-                lambda base=base: IceDatagramProtocol(base, self._on_datagram),  # type: ignore[misc]
-                sock=sock,
-            )
-            self._transports[base] = transport
-            self._protocols.append(protocol)
+            transport = await open_endpoint(self._loop, sock, self._on_datagram)
+            self._transports[transport.base] = transport
             if self._closed:
                 transport.close()
         servers = await resolve_servers(
@@ -286,7 +287,7 @@ class IceConnection:
     async def _wait_sockets_closed(self) -> None:
         for transport in self._transports.values():
             transport.close()
-        await asyncio.gather(*(p.closed for p in self._protocols))
+        await asyncio.gather(*(t.closed for t in self._transports.values()))
 
     # --- the datagram transport -------------------------------------------------------------------
 

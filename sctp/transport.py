@@ -64,7 +64,9 @@ class SctpTransport:
     ``batched_reads`` says whether the lower transport hands over several datagrams within one
     loop iteration (a socket read in batches: uvloop does, asyncio's datagram protocol does
     not). If so, the packets they call for go out once the batch is done: one SACK and one
-    round of DATA per batch. ``None`` (the default) assumes batches on uvloop only.
+    round of DATA per batch. ``None`` (the default) asks the lower transport (its
+    ``batched_reads`` attribute: our DTLS over our ICE tells) and otherwise assumes batches on
+    uvloop only.
 
     A PeerConnection makes its SCTP transport before it knows the DTLS role, sometimes before
     the DTLS transport exists (``createDataChannel`` comes first): pass ``None`` for either and
@@ -189,7 +191,11 @@ class SctpTransport:
             self._assoc.limit_mtu(limit)  # e.g. 1200-byte DTLS datagrams minus the record
         self._loop = loop = asyncio.get_running_loop()
         if self._batched_reads is None:
-            self._batched_reads = type(loop).__module__.startswith("uvloop")
+            told = getattr(self._lower, "batched_reads", None)
+            if isinstance(told, bool):
+                self._batched_reads = told
+            else:
+                self._batched_reads = type(loop).__module__.startswith("uvloop")
         self._connected = loop.create_future()
         self._closed = loop.create_future()
         self._lower.set_receiver(self._datagram)
@@ -331,10 +337,11 @@ class SctpTransport:
     def _datagram(self, data: bytes) -> None:
         """The lower transport's receive callback: one SCTP packet, handled to its events.
 
-        With batched reads (uvloop hands over up to 32 datagrams per wake-up within one loop
-        iteration) the packets they call for (SACK, new DATA) go out once the batch is done
-        (``call_soon`` runs after it): one SACK for the batch (up to 8 packets each, see
-        ``sack_coalesce``) and one round of DATA, like TCP's acknowledgement of a GRO batch.
+        With batched reads (our ICE sockets hand over up to 64 datagrams per wake-up within one
+        loop iteration, uvloop's transport up to 32) the packets they call for (SACK, new DATA)
+        go out once the batch is done (``call_soon`` runs after it): one SACK for the batch (up
+        to 8 packets each, see ``sack_coalesce``) and one round of DATA, like TCP's
+        acknowledgement of a GRO batch.
         Asyncio's datagram protocol delivers one datagram per loop iteration, so there the
         packets go out at once: deferring would only cost an extra iteration per datagram."""
         loop = self._loop
