@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import time
 
+import webrtc
 from ice import IceSettings, NetworkType
 from webrtc import (
     RTCDataChannel,
@@ -139,4 +140,4 @@ async def main(megabytes: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--megabytes", type=int, default=32)
-    asyncio.run(main(parser.parse_args().megabytes))
+    webrtc.run(main(parser.parse_args().megabytes))  # on uvloop when installed

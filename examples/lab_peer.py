@@ -34,6 +34,7 @@ from typing import Any
 
 from lab_scenarios import ANSWERERS, OFFERERS
 
+import webrtc
 from webrtc import RTCConfiguration, RTCIceCandidate, RTCPeerConnection, RTCSessionDescription
 
 T_PROC = time.monotonic()
@@ -397,12 +398,8 @@ def entry() -> None:
         level=logging.DEBUG if os.environ.get("LAB_DEBUG") == "1" else logging.WARNING,
         format="[ours %(relativeCreated)8.0f ms] %(name)s %(levelname)s: %(message)s",
     )
-    if args.uvloop or os.environ.get("LAB_UVLOOP") == "1":
-        import uvloop
-
-        uvloop.run(main(args, "uvloop"))
-    else:
-        asyncio.run(main(args, "asyncio"))
+    on_uvloop = args.uvloop or os.environ.get("LAB_UVLOOP") == "1"
+    webrtc.run(main(args, "uvloop" if on_uvloop else "asyncio"), uvloop=on_uvloop)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ ADAPTER_MODULES: frozenset[str] = frozenset(
         "dtls/certificate.py",  # wall clock (validity) and OS randomness (serial), once per cert
         "dtls/transport.py",  # the asyncio shell of dtls/core.py
         "webrtc/emitter.py",
+        "webrtc/runner.py",  # runs the application's event loop
         "webrtc/icetransport.py",  # the W3C ICE objects over ice.IceConnection
         "webrtc/peerconnection.py",  # the facade: operations chain, events, OS randomness
         "webrtc/mediastreams.py",

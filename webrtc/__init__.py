@@ -43,6 +43,7 @@ from .rtp_parameters import (
     RTCSctpCapabilities,
 )
 from .rtptransceiver import RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from .runner import run
 from .sctptransport import RTCSctpTransport
 from .sessiondescription import RTCSessionDescription
 from .settings import Settings
@@ -120,4 +121,5 @@ __all__ = [
     "VideoStreamTrack",
     "candidate_from_sdp",
     "candidate_to_sdp",
+    "run",
 ]
