@@ -48,7 +48,7 @@ from .events import (
     SctpEvent,
 )
 from .handshake import CookieJar
-from .outbound import Outbound
+from .outbound import Outbound, max_payload
 from .packet import header_crc, header_prefix
 from .reassembly import Reassembly
 from .receive import ReceiveMixin
@@ -223,7 +223,7 @@ class Association(ReceiveMixin, BundlingMixin):
             return
         self.settings = dataclasses.replace(self.settings, mtu=mtu)
         self._room = mtu - 12
-        self.outbound.max_payload = mtu - 12 - 16
+        self.outbound.max_payload = max_payload(mtu)
         self.cc.mtu = mtu
         self.cc.cwnd = self.settings.initial_cwnd_mtus * mtu
 

@@ -47,6 +47,10 @@ class BundlingMixin(Tcb):
             if self._sack_now:
                 sack = self._make_sack()
                 if sack is not None:
+                    if used and used + len(sack) > room:  # control chunks filled this one
+                        self._emit_packet(parts, head)
+                        parts = [head] if head else []
+                        used = 0
                     parts.append(sack)
                     used += len(sack)
             if out.forward_tsn_pending and self.partial_reliability and self.connected:
@@ -68,7 +72,13 @@ class BundlingMixin(Tcb):
         # Then packets of DATA only, as long as the windows allow. A delayed SACK (no gaps, no
         # duplicates: exactly 16 bytes) rides along with the first (RFC 9260 §6.2).
         fill = out.fill
-        piggyback = self._sack_at is not None
+        inbound = self.inbound
+        piggyback = (
+            self._sack_at is not None
+            and inbound is not None
+            and not inbound.above
+            and not inbound.dups
+        )
         while True:
             parts = [head] if head else []
             used = fill(parts, room - 16 if piggyback else room, now)

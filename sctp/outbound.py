@@ -52,6 +52,13 @@ _HALF32: Final = 0x80000000
 _MIN_FRAGMENT: Final = 128
 """Do not start a fragment with less payload room than this; close the packet instead."""
 
+
+def max_payload(mtu: int) -> int:
+    """The largest DATA payload one packet of ``mtu`` bytes carries: common header (12), DATA
+    header (16), and a multiple of 4 so that the chunk's padding fits as well."""
+    return (mtu - 12 - 16) & ~3
+
+
 # Outcomes of Outbound.on_sack().
 SACK_OK: Final = 0
 SACK_STALE: Final = 1
@@ -79,7 +86,7 @@ class Outbound(LossRecovery):
         """The peer's cumulative TSN ack, unwrapped."""
         self.apap = self.cum_ack
         """Advanced.Peer.Ack.Point (RFC 3758 §3.5)."""
-        self.max_payload = mtu - 12 - 16
+        self.max_payload = max_payload(mtu)
         self.rwnd = peer_rwnd
         self.peer_a_rwnd = peer_rwnd
         self.flight = 0
@@ -233,11 +240,12 @@ class Outbound(LossRecovery):
             offset = msg.offset
             size = len(data)
             remaining = size - offset
+            padded = remaining + (-remaining & 3)  # the packet carries the padding too
             space = room - used - 16
-            if remaining <= space:
+            if padded <= space:
                 n = remaining
             else:
-                if used and (remaining <= self.max_payload or space < _MIN_FRAGMENT):
+                if used and (padded <= self.max_payload or space < _MIN_FRAGMENT):
                     break
                 n = space & ~3
             if n > self.rwnd and self.flight:

@@ -201,6 +201,35 @@ def test_small_messages_are_bundled_up_to_the_mtu() -> None:
     assert sent <= 500 // 33 + 3
 
 
+@pytest.mark.parametrize("mtu", [1163, 1162, 1161, 1160, 601])
+def test_no_packet_exceeds_the_mtu_with_its_padding(mtu: int) -> None:
+    """Messages whose padded chunk is a few bytes over the room left, alone or after others
+    (1,164-byte packets once reached a 1,163-byte DTLS record limit that way)."""
+    settings = SctpSettings(mtu=mtu)
+    wire = Wire(settings_a=settings, settings_b=settings)
+    a = wire.a
+    limit = mtu - 28
+    sizes = [*range(limit - 8, limit + 5), *range(2 * limit - 24, 2 * limit + 4)]
+    sizes += [n for small in range(1, 9) for n in (small, limit - 16 - small)]
+    rng = random.Random(mtu)
+    sizes += [rng.randrange(1, 3 * mtu) for _ in range(300)]
+    for i, size in enumerate(sizes):
+        a.send(i % 4, 53, bytes([i % 251]) * size, now=wire.now)
+    expected = sorted(bytes([i % 251]) * size for i, size in enumerate(sizes))
+    largest = 0
+    while len(wire.received) < len(sizes):
+        packets = wire.take(a)
+        assert packets, "stalled"
+        largest = max(largest, *map(len, packets))
+        wire.deliver(packets, to=wire.b)
+        for packet in wire.take(wire.b):
+            assert len(packet) <= mtu
+            a.handle_datagram(packet, now=wire.now)
+    assert largest <= mtu
+    assert largest >= mtu - 3  # packets are filled, not merely kept small
+    assert sorted(wire.received) == expected
+
+
 def test_local_send_errors() -> None:
     wire = Wire(settings_a=SctpSettings(send_buffer_limit=100_000, remote_max_message_size=70_000))
     a = wire.a
