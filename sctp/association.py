@@ -303,6 +303,17 @@ class Association(ReceiveMixin, BundlingMixin):
         self.resetter.request(ids)
         self._flush(now)
 
+    def settle_reset(self, stream_id: int) -> tuple[int, ...]:
+        """Our unanswered request to reset ``stream_id`` is known to be performed (see
+        :meth:`StreamResetter.settle`): its streams restart at SSN 0. Returns those streams
+        (``()`` if no request in flight covers the stream); no ``StreamsReset`` event follows,
+        the caller acts on the answer."""
+        resetter = self.resetter
+        streams = () if resetter is None else resetter.settle(stream_id)
+        if streams:
+            self.outbound.reset_done(streams)
+        return streams
+
     def close(self, *, now: float) -> None:
         """Graceful shutdown (RFC 9260 §9.2): send what is queued, then SHUTDOWN."""
         self._now = now

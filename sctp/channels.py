@@ -251,7 +251,7 @@ class ChannelManager:
             return
         channels = self._channels
         if data[0] == MSG_OPEN:
-            if sid in channels:
+            if sid in channels and not self._reused(sid, now):
                 stats.dropped_bad_dcep += 1
                 return
             try:
@@ -303,6 +303,22 @@ class ChannelManager:
             if channel.incoming_reset and channel.outgoing_reset:
                 del channels[sid]
                 self.events.append(ChannelClosed(sid))
+
+    def _reused(self, sid: int, now: float) -> bool:
+        """A DATA_CHANNEL_OPEN on the id of a channel still closing: fine if the peer has
+        reset its side and our reset request is merely unanswered. The peer reuses an id only
+        once both directions are reset (RFC 8831 §6.7), so it performed our request and its
+        answer was lost or is late: the old channel is closed now, and the new one starts on
+        fresh streams (waiting for the answer would hold it back by a retransmission timeout,
+        and answering its OPEN before our SSNs restart would break its ordering)."""
+        channel = self._channels[sid]
+        if channel.state != CLOSING or not channel.incoming_reset:
+            return False
+        streams = self.association.settle_reset(sid)
+        if not streams:
+            return False
+        self._on_streams_reset(StreamsReset(streams, incoming=False), now)
+        return sid not in self._channels
 
     def _reset_outgoing(self, sid: int, channel: _Channel, now: float) -> None:
         assoc = self.association

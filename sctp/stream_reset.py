@@ -112,6 +112,22 @@ class StreamResetter:
             return RESET_RETRY, current.streams
         return RESET_FAILED, current.streams
 
+    def settle(self, stream_id: int) -> tuple[int, ...]:
+        """Take our request covering ``stream_id`` as performed without its response; its
+        streams, or ``()`` if no request in flight covers that stream.
+
+        For when the peer has shown it performed the request: a data channel peer reuses a
+        stream id only once both directions are reset (RFC 8831 §6.7), so new data on a
+        stream we asked to reset means the peer did, and only the answer was lost. The
+        request is performed as a whole (RFC 6525 §5.2.2), so all its streams are reset."""
+        current = self.current
+        if current is None or stream_id not in current.streams:
+            return ()
+        self.current = None
+        self.timer_at = None
+        self.failures = 0
+        return current.streams
+
     # --- the peer's requests ------------------------------------------------------------------
 
     def on_outgoing_request(

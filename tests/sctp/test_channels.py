@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from sctp.channels import ChannelManager
+from sctp.chunks import PARAM_RECONFIG_RESPONSE, RECONFIG
 from sctp.dcep import PPID_BINARY, PPID_DCEP, ChannelParameters
 from sctp.errors import ChannelIdError, InvalidStateError
 from sctp.events import (
@@ -21,7 +22,7 @@ from sctp.events import (
     MessageReceived,
 )
 from sctp.settings import SctpSettings
-from tests.simnet import Conditions, Simulation
+from tests.simnet import Address, Conditions, Simulation
 
 from .helpers import SctpNode, association_pair, connect, connected_pair
 
@@ -178,6 +179,66 @@ def _close_under_loss(seed: int) -> None:
 def test_closing_under_loss() -> None:
     for seed in range(10):
         _close_under_loss(seed)
+
+
+def _carries_reset_response(packet: bytes) -> bool:
+    offset = 12
+    while offset + 4 <= len(packet):
+        ctype, length = packet[offset], int.from_bytes(packet[offset + 2 : offset + 4], "big")
+        if length < 4:
+            return False
+        if ctype == RECONFIG:
+            pos = offset + 4
+            while pos + 4 <= offset + length:
+                if int.from_bytes(packet[pos : pos + 2], "big") == PARAM_RECONFIG_RESPONSE:
+                    return True
+                pos += (int.from_bytes(packet[pos + 2 : pos + 4], "big") + 3) & ~3 or 4
+        offset += (length + 3) & ~3
+    return False
+
+
+def test_an_id_reused_while_our_reset_is_unanswered_opens_a_new_channel() -> None:
+    """The peer closes a channel and reuses its id at once; the answer to our own reset
+    request was lost, so our side still has the old channel closing. The peer only reuses an
+    id once both directions are reset (RFC 8831 §6.7): the new channel must open at once, not
+    be taken for the old one (browsers do this: the lab's dc-churn under loss)."""
+    sim, a, b = _pair(9)
+    receive = b.receive
+    dropped: list[bytes] = []
+
+    def lose_first_response(src: Address, dst: Address, data: bytes, *, now: float) -> None:
+        if not dropped and _carries_reset_response(data) and _manager(a).channel_count() == 0:
+            dropped.append(data)  # a's answer to b's request, sent as a closes the channel
+            return
+        receive(src, dst, data, now=now)
+
+    b.receive = lose_first_response  # type: ignore[method-assign]
+    manager = _manager(a)
+    sid = manager.open_channel(ChannelParameters(label="old"), now=sim.now)
+    manager.send(sid, b"one", now=sim.now)
+    assert sim.run_until(lambda: len(b.messages) == 1, timeout=5)
+    manager.close_channel(sid, now=sim.now)
+    assert sim.run_until(lambda: ChannelClosed(sid) in a.events, timeout=5)
+    assert sim.run_until(lambda: bool(dropped), timeout=0.1), "a did not answer b's request"
+    assert _manager(b).channel_state(sid) == "closing"  # b still waits for that answer
+    again = manager.open_channel(ChannelParameters(label="new"), now=sim.now)
+    assert again == sid
+    manager.send(sid, b"two", now=sim.now)
+    requested = lambda: any(e.label == "new" for e in b.events_of(ChannelRequested))  # noqa: E731
+    assert sim.run_until(requested, timeout=0.2)  # well before b's retransmission timeout
+    assert ChannelClosed(sid) in b.events
+    assert [m.data for m in b.messages] == [b"one", b"two"]
+    _manager(b).send(sid, b"back", now=sim.now)
+    assert sim.run_until(lambda: bool(a.messages), timeout=0.2)
+    assert a.messages[0].data == b"back"
+    assert b.association.stats.dropped_bad_dcep == 0
+    # The late answer, or a retransmitted request, must not disturb the new channel.
+    sim.run_for(10.0)
+    assert _manager(a).channel_state(sid) == "open" and _manager(b).channel_state(sid) == "open"
+    manager.send(sid, b"three", now=sim.now)
+    _manager(b).send(sid, b"four", now=sim.now)
+    sim.run_for(1.0)
+    assert [m.data for m in b.messages][-1] == b"three" and a.messages[-1].data == b"four"
 
 
 def _both_closed(a: SctpNode, b: SctpNode, sid: int) -> Callable[[], bool]:
