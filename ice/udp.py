@@ -180,10 +180,10 @@ class ProtocolEndpoint(asyncio.DatagramProtocol):
         self.base = base
         self._handler = handler
         self._transport: asyncio.DatagramTransport | None = None
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.errors = 0
         loop = asyncio.get_running_loop()
-        self.batched = type(loop).__module__.startswith("uvloop")
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self.errors = 0
+        self.batched = type(loop).__module__.startswith("uvloop")  # its C transport batches
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.DatagramTransport, transport)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from ice.udp import READ_BATCH, BatchedSocket, open_endpoint
+from ice.udp import READ_BATCH, BatchedSocket, ProtocolEndpoint, open_endpoint
 
 Address = tuple[str, int]
 
@@ -166,3 +166,38 @@ async def test_a_flooded_socket_yields_to_the_loop_after_a_batch() -> None:
     finally:
         sender.close()
         endpoint.close()
+
+
+def test_on_uvloop_the_loops_own_transport_carries_the_datagrams() -> None:
+    """uvloop's C transport reads in batches by itself: it is used as it is, and says so."""
+    import uvloop
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        received: list[bytes] = []
+        endpoint = await open_endpoint(
+            loop, _udp(), lambda base, data, source: received.append(data)
+        )
+        assert isinstance(endpoint, ProtocolEndpoint) and endpoint.batched
+        peer = _udp()
+        peer.setblocking(False)
+        try:
+            payloads = [i.to_bytes(2, "big") * 500 for i in range(300)]
+            for payload in payloads:
+                peer.sendto(payload, endpoint.base)
+            for _ in range(200):
+                if len(received) == len(payloads):
+                    break
+                await asyncio.sleep(0.01)
+            assert received == payloads
+            endpoint.sendto(b"answer", peer.getsockname())
+            await asyncio.sleep(0.05)
+            assert peer.recv(16) == b"answer"
+        finally:
+            peer.close()
+            endpoint.close()
+        await asyncio.wait_for(endpoint.closed, 1)
+        assert endpoint.is_closing()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(scenario())
