@@ -117,8 +117,10 @@ async def test_data_channels_both_ways_with_aiortc() -> None:
     await _until(lambda: our_stats.readyState == "closed")
     await _until(lambda: their_stats.readyState == "closed")
     again = ours.create_data_channel("again")
-    assert again.id == our_stats.id
+    assert again.id == our_stats.id + 2  # round-robin, as aiortc allocates
     await again.wait_open()
+    await _until(lambda: len(theirs_seen) == 2)
+    assert theirs_seen[1].label == "again" and theirs_seen[1].id == again.id
 
     await theirs.stop()
     await _until(lambda: ours.state == "closed")
