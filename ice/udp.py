@@ -54,12 +54,17 @@ class UdpEndpoint(Protocol):
     def close(self) -> None: ...
 
 
+def is_uvloop(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether ``loop`` is uvloop's (whose C datagram transport reads in batches)."""
+    return type(loop).__module__.startswith("uvloop")
+
+
 async def open_endpoint(
     loop: asyncio.AbstractEventLoop, sock: socket.socket, handler: DatagramHandler
 ) -> UdpEndpoint:
     """Read ``sock`` in batches where the loop allows it, else through the loop's transport."""
     base: Address = sock.getsockname()[:2]
-    if not type(loop).__module__.startswith("uvloop"):
+    if not is_uvloop(loop):
         try:
             return BatchedSocket(loop, sock, base, handler)
         except NotImplementedError:  # e.g. the proactor loop: no add_reader
@@ -183,7 +188,7 @@ class ProtocolEndpoint(asyncio.DatagramProtocol):
         loop = asyncio.get_running_loop()
         self.closed: asyncio.Future[None] = loop.create_future()
         self.errors = 0
-        self.batched = type(loop).__module__.startswith("uvloop")  # its C transport batches
+        self.batched = is_uvloop(loop)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.DatagramTransport, transport)

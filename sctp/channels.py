@@ -354,8 +354,7 @@ class ChannelManager:
         first = 0 if self.dtls_client else 1
         limit = self._stream_limit()
         channels = self._channels
-        start = self._next_id if first <= self._next_id < limit else first
-        start += (start - first) & 1  # keep the parity
+        start = self._next_id if first <= self._next_id < limit else first  # our parity
         for sid in chain(range(start, limit, 2), range(first, start, 2)):
             if sid not in channels:
                 self._next_id = sid + 2

@@ -13,6 +13,8 @@ import importlib
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from ice.udp import is_uvloop
+
 T = TypeVar("T")
 
 
@@ -36,5 +38,4 @@ def run(main: Coroutine[Any, Any, T], *, uvloop: bool | None = None, debug: bool
 
 def loop_name() -> str:
     """The running loop's family ("uvloop" or "asyncio"), for logs and benchmarks."""
-    module = type(asyncio.get_running_loop()).__module__
-    return "uvloop" if module.startswith("uvloop") else "asyncio"
+    return "uvloop" if is_uvloop(asyncio.get_running_loop()) else "asyncio"
